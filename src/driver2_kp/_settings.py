@@ -1,0 +1,106 @@
+"""Connection settings for Driver2 and KP, and the `Secret` that masks credentials."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import ClassVar, Final
+
+import attrs
+
+from ._errors import ConfigurationError
+
+__all__ = ["Secret", "Settings"]
+
+_MASK: Final = "**********"
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """A credential whose ``repr`` and ``str`` never show its value.
+
+    >>> key = Secret("sandbox-key")
+    >>> key
+    Secret('**********')
+    >>> key.reveal()
+    'sandbox-key'
+    """
+
+    _value: str = attrs.field(alias="value")
+
+    def reveal(self) -> str:
+        """Return the secret value; call this only where it is sent."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({_MASK!r})"
+
+    def __str__(self) -> str:
+        return _MASK
+
+
+def _url(value: str) -> str:
+    # One trailing slash or none: paths are appended to the base URL as "/customers".
+    return value.rstrip("/")
+
+
+def _to_secret(value: str | Secret) -> Secret:
+    return value if isinstance(value, Secret) else Secret(value)
+
+
+@attrs.frozen
+class Settings:
+    """Where Driver2 and KP are and how to authenticate to them.
+
+    Example, against the sandbox's fixed credentials::
+
+        settings = Settings(
+            driver2_base_url="http://127.0.0.1:8765/driver2/api/v2",
+            driver2_client_id="sandbox-client",
+            driver2_client_secret="sandbox-secret",
+            kp_base_url="http://127.0.0.1:8765/kp/api/v1",
+            kp_api_key="sandbox-key",
+        )
+
+    Secrets are held as `Secret`, so printing settings shows no credential.
+    """
+
+    driver2_base_url: str = attrs.field(converter=_url)
+    """Driver2's API base URL, e.g. ``https://driver2.example.be/api/v2``."""
+    driver2_client_id: str
+    """The OAuth 2.0 client id for Driver2."""
+    driver2_client_secret: Secret = attrs.field(converter=_to_secret)
+    """The OAuth 2.0 client secret for Driver2."""
+    kp_base_url: str = attrs.field(converter=_url)
+    """KP's API base URL, e.g. ``https://kp.example.de/api/v1``."""
+    kp_api_key: Secret = attrs.field(converter=_to_secret)
+    """The KP API key, sent as ``X-API-Key``."""
+
+    ENV_VARS: ClassVar[tuple[str, ...]] = (
+        "DRIVER2_BASE_URL",
+        "DRIVER2_CLIENT_ID",
+        "DRIVER2_CLIENT_SECRET",
+        "KP_BASE_URL",
+        "KP_API_KEY",
+    )
+    """The environment variables `from_env` reads, all required."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from the environment (or from ``environ``).
+
+        Raises `ConfigurationError` naming every missing variable::
+
+            settings = Settings.from_env()
+        """
+        env = os.environ if environ is None else environ
+        missing = [name for name in cls.ENV_VARS if not env.get(name)]
+        if missing:
+            raise ConfigurationError("missing environment variable(s): " + ", ".join(missing))
+        return cls(
+            driver2_base_url=env["DRIVER2_BASE_URL"],
+            driver2_client_id=env["DRIVER2_CLIENT_ID"],
+            driver2_client_secret=env["DRIVER2_CLIENT_SECRET"],
+            kp_base_url=env["KP_BASE_URL"],
+            kp_api_key=env["KP_API_KEY"],
+        )
