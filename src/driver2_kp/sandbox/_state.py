@@ -178,13 +178,13 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.dataset: Dataset = generate(config.seed, config.customers, config.persons)
-        self.store = Store(config.db)
+        self.store = Store(self.dataset, config.db)
         self.in_flight: dict[Service, int] = {"driver2": 0, "kp": 0}
         self.reset()
 
     def reset(self) -> None:
         """Restore the seeded data; clear tokens, idempotency keys, the log and faults."""
-        self.store.load(self.dataset)
+        self.store.restore()
         self.rng = random.Random(self.config.seed)
         self.tokens: dict[str, float] = {}
         self.idempotency: dict[str, Recorded] = {}
