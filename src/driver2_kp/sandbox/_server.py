@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -111,7 +112,9 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765) -> N
         print(f"Control: {base}{CONTROL_PATH}  (reset, requests, config, expire-tokens, faults)")
         print("Press Ctrl+C to stop.", flush=True)
 
-    _server(state, on_ready=banner, quiet=False).run(sockets=[sock])
+    # Uvicorn shuts down cleanly, then re-raises the Ctrl+C: no traceback for that.
+    with contextlib.suppress(KeyboardInterrupt):
+        _server(state, on_ready=banner, quiet=False).run(sockets=[sock])
 
 
 class Sandbox:

@@ -1,0 +1,50 @@
+"""The public surface is exactly what __all__ says, and every public name is documented."""
+
+from __future__ import annotations
+
+import inspect
+
+import driver2_kp
+import driver2_kp.sandbox
+
+PUBLIC = {"ConfigurationError", "Driver2KPError", "Secret", "Settings", "__version__"}
+SANDBOX_PUBLIC = {
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "FIXED",
+    "KP_API_KEY",
+    "KP_API_KEY_WITHOUT_RIGHTS",
+    "Dataset",
+    "FaultScript",
+    "FixedRecords",
+    "LoggedRequest",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxError",
+    "create_app",
+    "generate",
+    "serve",
+}
+
+
+def test_the_package_exports_exactly_its_public_names() -> None:
+    assert set(driver2_kp.__all__) == PUBLIC
+    assert all(hasattr(driver2_kp, name) for name in PUBLIC)
+
+
+def test_the_sandbox_exports_exactly_its_public_names() -> None:
+    assert set(driver2_kp.sandbox.__all__) == SANDBOX_PUBLIC
+    assert all(hasattr(driver2_kp.sandbox, name) for name in SANDBOX_PUBLIC)
+
+
+def test_every_public_class_and_function_has_a_docstring() -> None:
+    for module in (driver2_kp, driver2_kp.sandbox):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.isclass(value) or inspect.isfunction(value):
+                assert inspect.getdoc(value), f"{module.__name__}.{name} has no docstring"
+
+
+def test_every_error_derives_from_the_one_root() -> None:
+    assert issubclass(driver2_kp.ConfigurationError, driver2_kp.Driver2KPError)
+    assert issubclass(driver2_kp.ConfigurationError, ValueError)
