@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import attrs
+
 import driver2_kp
 import driver2_kp.sandbox
 
@@ -14,10 +16,12 @@ SANDBOX_PUBLIC = {
     "FIXED",
     "KP_API_KEY",
     "KP_API_KEY_WITHOUT_RIGHTS",
+    "ConfigFields",
     "Dataset",
     "FaultScript",
     "FixedRecords",
     "LoggedRequest",
+    "RuntimeChanges",
     "Sandbox",
     "SandboxConfig",
     "SandboxError",
@@ -48,3 +52,9 @@ def test_every_public_class_and_function_has_a_docstring() -> None:
 def test_every_error_derives_from_the_one_root() -> None:
     assert issubclass(driver2_kp.ConfigurationError, driver2_kp.Driver2KPError)
     assert issubclass(driver2_kp.ConfigurationError, ValueError)
+
+
+def test_the_sandbox_keyword_types_name_every_config_field() -> None:
+    config = driver2_kp.sandbox.SandboxConfig
+    assert set(driver2_kp.sandbox.ConfigFields.__annotations__) == set(attrs.fields_dict(config))
+    assert set(driver2_kp.sandbox.RuntimeChanges.__annotations__) == config.RUNTIME_FIELDS

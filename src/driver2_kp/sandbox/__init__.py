@@ -22,7 +22,9 @@ from ._state import (
     CLIENT_SECRET,
     KP_API_KEY,
     KP_API_KEY_WITHOUT_RIGHTS,
+    ConfigFields,
     FaultScript,
+    RuntimeChanges,
     SandboxConfig,
 )
 
@@ -32,10 +34,12 @@ __all__ = [
     "FIXED",
     "KP_API_KEY",
     "KP_API_KEY_WITHOUT_RIGHTS",
+    "ConfigFields",
     "Dataset",
     "FaultScript",
     "FixedRecords",
     "LoggedRequest",
+    "RuntimeChanges",
     "Sandbox",
     "SandboxConfig",
     "SandboxError",

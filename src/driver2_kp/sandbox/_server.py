@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Self, TypeAlias, Unpack
 
 import attrs
 import httpx
@@ -18,9 +18,21 @@ from driver2_kp._settings import Settings
 
 from ._app import CONTROL_PATH, DRIVER2_PATH, KP_PATH, create_app
 from ._gate import DroppedConnection
-from ._state import CLIENT_ID, CLIENT_SECRET, KP_API_KEY, FaultScript, SandboxConfig, SandboxState
+from ._state import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    KP_API_KEY,
+    ConfigFields,
+    FaultScript,
+    RuntimeChanges,
+    SandboxConfig,
+    SandboxState,
+)
 
 __all__ = ["LoggedRequest", "Sandbox", "SandboxError", "serve"]
+
+JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
+"""Any JSON value, as parsed."""
 
 _STARTUP_TIMEOUT = 60.0  # seconds; generating the default data takes a few
 
@@ -45,7 +57,7 @@ class LoggedRequest:
     query_string: str
     headers: dict[str, str]
     """Lower-case names; ``authorization`` and ``x-api-key`` values masked."""
-    body: Any
+    body: JSONValue
     """Parsed JSON or form (``client_secret`` masked), else text, or ``None``."""
     status: int | None
     """The status answered, ``None`` when the connection was dropped."""
@@ -130,7 +142,11 @@ class Sandbox:
     """
 
     def __init__(
-        self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1", **fields: Any
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        **fields: Unpack[ConfigFields],
     ) -> None:
         self.config = attrs.evolve(config or SandboxConfig(), **fields)
         self._host = host
@@ -239,7 +255,7 @@ class Sandbox:
         entries = self._call("GET", "/requests" + params).json()["requests"]
         return [LoggedRequest(**entry) for entry in entries]
 
-    def configure(self, **changes: float) -> SandboxConfig:
+    def configure(self, **changes: Unpack[RuntimeChanges]) -> SandboxConfig:
         """Change latency, jitter, fault rate, max concurrency or token TTL while running."""
         config = self._call("PUT", "/config", changes).json()
         return SandboxConfig(**config)

@@ -10,14 +10,21 @@ import fnmatch
 import random
 import secrets
 import time
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, TypedDict
 
 import attrs
 
 from ._data import Dataset, JSONObject, generate
 from ._store import Store
 
-__all__ = ["FaultScript", "SandboxConfig", "SandboxState", "Service"]
+__all__ = [
+    "ConfigFields",
+    "FaultScript",
+    "RuntimeChanges",
+    "SandboxConfig",
+    "SandboxState",
+    "Service",
+]
 
 Service = Literal["driver2", "kp"]
 FaultKind = Literal["status", "drop", "commit-then-drop", "delay"]
@@ -45,6 +52,26 @@ def _fraction(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
 def _positive(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
     if value < 1:
         raise ValueError(f"{attribute.name} must be >= 1, not {value!r}")
+
+
+class RuntimeChanges(TypedDict, total=False):
+    """The `SandboxConfig` fields that may change while a sandbox runs, as keywords."""
+
+    driver2_latency: float
+    kp_latency: float
+    jitter: float
+    fault_rate: float
+    max_concurrency: int
+    token_ttl: int
+
+
+class ConfigFields(RuntimeChanges, total=False):
+    """Every `SandboxConfig` field, as keywords (``Sandbox(seed=7, driver2_latency=0)``)."""
+
+    seed: int
+    customers: int
+    persons: int
+    db: str
 
 
 @attrs.frozen(kw_only=True)
@@ -76,9 +103,7 @@ class SandboxConfig:
     token_ttl: int = attrs.field(default=3600, validator=_positive)
     """``expires_in`` of issued Driver2 tokens, in seconds."""
 
-    RUNTIME_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"driver2_latency", "kp_latency", "jitter", "fault_rate", "max_concurrency", "token_ttl"}
-    )
+    RUNTIME_FIELDS: ClassVar[frozenset[str]] = frozenset(RuntimeChanges.__annotations__)
 
     def to_json(self) -> JSONObject:
         """The configuration as JSON (the body of ``GET /_sandbox/config``)."""
