@@ -3,15 +3,52 @@
 Every error the library raises on purpose derives from ``Driver2KPError``::
 
     Driver2KPError
-    └── ConfigurationError      settings missing or malformed (names the setting)
+    ├── ConfigurationError        settings missing or malformed (also a ValueError)
+    ├── CriteriaError             refused before any request: names the field (a ValueError)
+    ├── TransportError            no usable answer: connection failed or broke off
+    │   └── RequestTimeoutError   a timeout, or the call's overall deadline, ran out
+    ├── APIError                  the service answered with an error status
+    │   ├── BadRequestError           400: the request was refused as malformed
+    │   ├── AuthenticationError       401, 403: credentials missing, wrong or without rights
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   │   ├── DuplicateCustomerError    a customer with this kpReference exists
+    │   │   └── IdempotencyKeyReuseError  the key was used with another body
+    │   ├── ValidationError           422, with the field errors
+    │   ├── RateLimitError            429, with the delay asked for
+    │   └── ServerError               5xx
+    └── ResponseFormatError       the answer does not have the contract's shape
 
-Messages name the setting, service or endpoint concerned and never carry a
-secret or personal data.
+Every message names the service and the endpoint (``Driver2 GET /customers``) and
+never carries a secret or personal data (no query values, no bodies).
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigurationError", "Driver2KPError"]
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict, Unpack
+
+import attrs
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "CriteriaError",
+    "Driver2KPError",
+    "DuplicateCustomerError",
+    "FieldError",
+    "IdempotencyKeyReuseError",
+    "NotFoundError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseFormatError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+]
 
 
 class Driver2KPError(Exception):
@@ -23,3 +60,141 @@ class ConfigurationError(Driver2KPError, ValueError):
 
     The message names the setting (or environment variable), never its value.
     """
+
+
+class CriteriaError(Driver2KPError, ValueError):
+    """A search or request argument is refused before anything is sent.
+
+    ``field`` names the argument (``last_name``, ``page``); the message says why,
+    without repeating the value.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class _ServiceError(Driver2KPError):
+    """An error of one call: knows the service and the endpoint."""
+
+    def __init__(self, message: str, *, service: str, endpoint: str) -> None:
+        super().__init__(f"{service} {endpoint}: {message}")
+        self.service = service
+        """``Driver2`` or ``KP``."""
+        self.endpoint = endpoint
+        """Method and path template, e.g. ``GET /customers/{customerNumber}``."""
+
+
+class TransportError(_ServiceError):
+    """No usable answer: the connection failed, broke off, or the answer was cut short."""
+
+
+class RequestTimeoutError(TransportError):
+    """A timeout, or the overall deadline of the call, ran out before an answer."""
+
+
+class ResponseFormatError(_ServiceError):
+    """The service answered, but not in the contract's shape (a missing field, a wrong type)."""
+
+
+@attrs.frozen
+class FieldError:
+    """One invalid field of a request, as the service named it (``address.postcode``)."""
+
+    field: str
+    message: str
+
+
+class APIErrorFields(TypedDict):
+    """The keywords every `APIError` takes."""
+
+    service: str
+    endpoint: str
+    status: int
+    code: NotRequired[str | None]
+    detail: NotRequired[str | None]
+
+
+class APIError(_ServiceError):
+    """The service answered with an error status.
+
+    ``status`` is the HTTP status, ``code`` the service's own error code (the end
+    of Driver2's problem ``type``, e.g. ``validation``; KP's ``fehler.code``, e.g.
+    ``NACHNAME_FEHLT``), and ``detail`` the service's explanation, when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        endpoint: str,
+        status: int,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message, service=service, endpoint=endpoint)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+class BadRequestError(APIError):
+    """400: the service refused the request as malformed (KP: ``NACHNAME_FEHLT``, ...)."""
+
+
+class AuthenticationError(APIError):
+    """401 or 403: the credentials are missing, wrong, expired or without rights."""
+
+
+class NotFoundError(APIError):
+    """404: no such customer, person or resource."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with what the service holds."""
+
+
+class DuplicateCustomerError(ConflictError):
+    """409: a Driver2 customer with this ``kpReference`` exists already.
+
+    ``existing_customer_number`` is that customer's number: fetch it instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        existing_customer_number: str | None,
+        **fields: Unpack[APIErrorFields],
+    ) -> None:
+        super().__init__(message, **fields)
+        self.existing_customer_number = existing_customer_number
+
+
+class IdempotencyKeyReuseError(ConflictError):
+    """409: the ``Idempotency-Key`` was used before with another body."""
+
+
+class ValidationError(APIError):
+    """422: the service found fields invalid; ``errors`` lists them."""
+
+    def __init__(
+        self, message: str, *, errors: Sequence[FieldError] = (), **fields: Unpack[APIErrorFields]
+    ) -> None:
+        super().__init__(message, **fields)
+        self.errors = tuple(errors)
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the delay asked for, in seconds, if given."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **fields: Unpack[APIErrorFields]
+    ) -> None:
+        super().__init__(message, **fields)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the service or a gateway in front of it failed."""

@@ -9,6 +9,7 @@ from typing import ClassVar, Final
 import attrs
 
 from ._errors import ConfigurationError
+from ._retry import DEFAULT_RETRY, DRIVER2_TIMEOUTS, KP_TIMEOUTS, RetryPolicy, Timeouts
 
 __all__ = ["Secret", "Settings"]
 
@@ -75,6 +76,12 @@ class Settings:
     """KP's API base URL, e.g. ``https://kp.example.de/api/v1``."""
     kp_api_key: Secret = attrs.field(converter=_to_secret)
     """The KP API key, sent as ``X-API-Key``."""
+    driver2_timeouts: Timeouts = DRIVER2_TIMEOUTS
+    """Per-attempt timeouts and the deadline of a Driver2 call (60 s read, 300 s a call)."""
+    kp_timeouts: Timeouts = KP_TIMEOUTS
+    """Per-attempt timeouts and the deadline of a KP call (10 s read, 30 s a call)."""
+    retry: RetryPolicy = DEFAULT_RETRY
+    """When to retry a failed call, and how long to wait first (5 attempts)."""
 
     ENV_VARS: ClassVar[tuple[str, ...]] = (
         "DRIVER2_BASE_URL",
@@ -83,7 +90,14 @@ class Settings:
         "KP_BASE_URL",
         "KP_API_KEY",
     )
-    """The environment variables `from_env` reads, all required."""
+    """The environment variables `from_env` requires."""
+    TIMEOUT_VARS: ClassVar[dict[str, tuple[str, str]]] = {
+        "DRIVER2_READ_TIMEOUT": ("driver2_timeouts", "read"),
+        "DRIVER2_DEADLINE": ("driver2_timeouts", "deadline"),
+        "KP_READ_TIMEOUT": ("kp_timeouts", "read"),
+        "KP_DEADLINE": ("kp_timeouts", "deadline"),
+    }
+    """Optional environment variables `from_env` reads: seconds, for (settings, timeout)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

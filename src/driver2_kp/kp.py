@@ -1,11 +1,266 @@
 """KP (KundenPortal), the importer's customer database (contract: ``kp-api.md``).
 
-This module will hold the typed KP client: pure functions that build requests
-and read responses, and thin sync and async clients that send them. It is
-intentionally empty until that work lands; the sandbox in `driver2_kp.sandbox`
-already serves the whole contract.
+The request builders (``*_request``) are pure: from typed arguments they make an
+`Operation`, the call to send and how to read its answer. `KPClient` and
+`AsyncKPClient` only send them::
+
+    from driver2_kp import KPClient, PersonKind, PersonQuery, Settings
+
+    with KPClient(Settings.from_env()) as kp:
+        page = kp.search_persons(PersonQuery(last_name="Peeters", kind=PersonKind.PRIVATE))
+        person = kp.get_person("KP-0012345")
+
+KP knows only four criteria, and always needs a last name: `PersonQuery` cannot
+express anything else.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Final, Self, TypeVar
+
+import httpx
+
+from ._client import APIKeyAuth, AsyncSender, SyncSender
+from ._convert import read
+from ._errors import CriteriaError
+from ._http import Call, ErrorBody, Operation, json_body
+from ._models import Person, PersonPage, PersonQuery
+from ._retry import RetryPolicy, Timeouts
+from ._settings import Settings
+
+__all__ = [
+    "AsyncKPClient",
+    "KPClient",
+    "get_person_request",
+    "next_offset",
+    "read_fehler",
+    "search_persons_request",
+]
+
+T = TypeVar("T")
+
+SERVICE: Final = "KP"
+DEFAULT_LIMIT: Final = 25
+"""KP's page size when none is asked for."""
+MAX_LIMIT: Final = 100
+"""The most persons KP answers at once."""
+
+
+def read_fehler(response: httpx.Response) -> ErrorBody:
+    """Read KP's ``{"fehler": {"code", "meldung"}}``; anything else reads as empty."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ErrorBody()
+    fehler = body.get("fehler") if isinstance(body, dict) else None
+    if not isinstance(fehler, dict):
+        return ErrorBody()
+    code, meldung = fehler.get("code"), fehler.get("meldung")
+    return ErrorBody(
+        code=code if isinstance(code, str) else None,
+        detail=meldung if isinstance(meldung, str) else None,
+    )
+
+
+def _operation(
+    cls: type[T], path: str, endpoint: str, params: tuple[tuple[str, str], ...] = ()
+) -> Operation[T]:
+    call = Call(
+        service=SERVICE,
+        method="GET",
+        path=path,
+        endpoint=endpoint,
+        read_error=read_fehler,
+        params=params,
+    )
+
+    def read_answer(response: httpx.Response) -> T:
+        return read(json_body(response, call), cls, service=SERVICE, endpoint=endpoint)
+
+    return Operation(call, read_answer)
+
+
+def search_persons_request(
+    query: PersonQuery, *, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> Operation[PersonPage]:
+    """``GET /personen``: ``limit`` persons (1 to 100) from ``offset`` on, matching ``query``.
+
+    Refuses a last name shorter than 2 characters before any request, as KP would.
+    """
+    last_name = query.last_name.strip()
+    if len(last_name) < 2:
+        raise CriteriaError("last_name", "KP needs a last name of at least 2 characters")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CriteriaError("limit", f"must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise CriteriaError("offset", "must be 0 or more")
+    criteria = [
+        ("nachname", last_name),
+        ("vorname", query.first_name),
+        ("plz", query.postcode),
+        ("kundenart", query.kind.value if query.kind else None),
+    ]
+    params = tuple((name, value) for name, value in criteria if value is not None)
+    params += (("limit", str(limit)), ("offset", str(offset)))
+    return _operation(PersonPage, "/personen", "GET /personen", params)
+
+
+def next_offset(page: PersonPage) -> int | None:
+    """Where the slice after ``page`` starts, or ``None`` if it was the last."""
+    end = page.offset + len(page.items)
+    return end if page.items and end < page.total else None
+
+
+def get_person_request(kp_id: str) -> Operation[Person]:
+    """``GET /personen/{kpId}``: one person, or `NotFoundError`."""
+    if not kp_id.strip() or "/" in kp_id:
+        raise CriteriaError("kp_id", "a KP id looks like KP-0012345")
+    return _operation(Person, f"/personen/{kp_id.strip()}", "GET /personen/{kpId}")
+
+
+class _KPClient:
+    """The parts of both KP clients that do not send."""
+
+    def __init__(
+        self, settings: Settings, timeouts: Timeouts | None, retry: RetryPolicy | None
+    ) -> None:
+        self.settings = settings
+        self._timeouts = timeouts or settings.kp_timeouts
+        self._retry = retry or settings.retry
+        self._auth = APIKeyAuth(settings.kp_api_key)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.kp_base_url!r})"
+
+
+class KPClient(_KPClient):
+    """A blocking KP client; a context manager reusing one connection pool.
+
+    Pass ``http_client`` (your own `httpx.Client`; it is not closed here) or
+    ``transport``. ``timeouts`` and ``retry`` override those of ``settings``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(settings, timeouts, retry)
+        self._sender = SyncSender(
+            settings.kp_base_url,
+            self._auth,
+            self._timeouts,
+            self._retry,
+            http_client=http_client,
+            transport=transport,
+        )
+
+    def search_persons(
+        self,
+        query: PersonQuery,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeouts: Timeouts | None = None,
+    ) -> PersonPage:
+        """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
+        return self._sender.perform(
+            search_persons_request(query, limit=limit, offset=offset), timeouts
+        )
+
+    def iter_persons(self, query: PersonQuery) -> Iterator[Person]:
+        """Every matching person, lazily, 100 at a time."""
+        offset: int | None = 0
+        while offset is not None:
+            page = self.search_persons(query, limit=MAX_LIMIT, offset=offset)
+            yield from page.items
+            offset = next_offset(page)
+
+    def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
+        """The person with this KP id; `NotFoundError` if there is none."""
+        return self._sender.perform(get_person_request(kp_id), timeouts)
+
+    def close(self) -> None:
+        """Close the connection pool (unless it is the caller's ``http_client``)."""
+        self._sender.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncKPClient(_KPClient):
+    """The asyncio twin of `KPClient`: the same methods, awaited."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(settings, timeouts, retry)
+        self._sender = AsyncSender(
+            settings.kp_base_url,
+            self._auth,
+            self._timeouts,
+            self._retry,
+            http_client=http_client,
+            transport=transport,
+        )
+
+    async def search_persons(
+        self,
+        query: PersonQuery,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeouts: Timeouts | None = None,
+    ) -> PersonPage:
+        """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
+        return await self._sender.perform(
+            search_persons_request(query, limit=limit, offset=offset), timeouts
+        )
+
+    async def iter_persons(self, query: PersonQuery) -> AsyncIterator[Person]:
+        """Every matching person, lazily, 100 at a time."""
+        offset: int | None = 0
+        while offset is not None:
+            page = await self.search_persons(query, limit=MAX_LIMIT, offset=offset)
+            for person in page.items:
+                yield person
+            offset = next_offset(page)
+
+    async def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
+        """The person with this KP id; `NotFoundError` if there is none."""
+        return await self._sender.perform(get_person_request(kp_id), timeouts)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it is the caller's ``http_client``)."""
+        await self._sender.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -9,7 +9,51 @@ import attrs
 import driver2_kp
 import driver2_kp.sandbox
 
-PUBLIC = {"ConfigurationError", "Driver2KPError", "Secret", "Settings", "__version__"}
+PUBLIC = {
+    # clients and their configuration
+    "Driver2Client",
+    "AsyncDriver2Client",
+    "KPClient",
+    "AsyncKPClient",
+    "Driver2Auth",
+    "Settings",
+    "Secret",
+    "Timeouts",
+    "RetryPolicy",
+    # models
+    "Address",
+    "Customer",
+    "CustomerPage",
+    "CustomerQuery",
+    "CustomerType",
+    "LegalForm",
+    "NewCustomer",
+    "Vehicle",
+    "Person",
+    "PersonKind",
+    "PersonPage",
+    "PersonQuery",
+    "KPSalutation",
+    # errors
+    "Driver2KPError",
+    "ConfigurationError",
+    "CriteriaError",
+    "TransportError",
+    "RequestTimeoutError",
+    "ResponseFormatError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "NotFoundError",
+    "ConflictError",
+    "DuplicateCustomerError",
+    "IdempotencyKeyReuseError",
+    "ValidationError",
+    "RateLimitError",
+    "ServerError",
+    "FieldError",
+    "__version__",
+}
 SANDBOX_PUBLIC = {
     "CLIENT_ID",
     "CLIENT_SECRET",
@@ -50,8 +94,15 @@ def test_every_public_class_and_function_has_a_docstring() -> None:
 
 
 def test_every_error_derives_from_the_one_root() -> None:
-    assert issubclass(driver2_kp.ConfigurationError, driver2_kp.Driver2KPError)
+    errors = [
+        value
+        for value in map(driver2_kp.__dict__.get, driver2_kp.__all__)
+        if inspect.isclass(value) and issubclass(value, Exception)
+    ]
+    assert len(errors) == 16
+    assert all(issubclass(error, driver2_kp.Driver2KPError) for error in errors)
     assert issubclass(driver2_kp.ConfigurationError, ValueError)
+    assert issubclass(driver2_kp.CriteriaError, ValueError)
 
 
 def test_the_sandbox_keyword_types_name_every_config_field() -> None:

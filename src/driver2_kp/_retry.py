@@ -1,0 +1,130 @@
+"""Timeouts and the retry policy: plain values and the pure decisions made with them."""
+
+from __future__ import annotations
+
+import email.utils
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Final
+
+import attrs
+import backoff
+import httpx
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "DRIVER2_TIMEOUTS",
+    "KP_TIMEOUTS",
+    "NO_RETRIES",
+    "RetryPolicy",
+    "Timeouts",
+    "parse_retry_after",
+]
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be > 0 seconds, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Timeouts:
+    """How long one call may take, in seconds.
+
+    ``connect``, ``read``, ``write`` and ``pool`` bound each attempt (``read`` is
+    per chunk received, as in httpx); ``deadline`` bounds the whole call, retries
+    and waits included. Defaults suit Driver2, which can take 30 s to answer:
+
+    >>> Timeouts()
+    Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=300.0)
+    """
+
+    connect: float = attrs.field(default=10.0, validator=_positive)
+    read: float = attrs.field(default=60.0, validator=_positive)
+    write: float = attrs.field(default=30.0, validator=_positive)
+    pool: float = attrs.field(default=10.0, validator=_positive)
+    deadline: float = attrs.field(default=300.0, validator=_positive)
+
+    def for_attempt(self, time_left: float) -> httpx.Timeout:
+        """Httpx timeouts for one attempt, none longer than the time left."""
+        left = max(time_left, 0.001)
+        return httpx.Timeout(
+            connect=min(self.connect, left),
+            read=min(self.read, left),
+            write=min(self.write, left),
+            pool=min(self.pool, left),
+        )
+
+
+DRIVER2_TIMEOUTS: Final = Timeouts()
+"""Driver2's defaults: generous, it is slow (60 s read, 5 minutes a call)."""
+KP_TIMEOUTS: Final = Timeouts(connect=5.0, read=10.0, write=10.0, pool=5.0, deadline=30.0)
+"""KP's defaults: it answers in well under a second."""
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When and how long to wait before trying a failed call again.
+
+    Waits grow exponentially from ``initial_wait`` (times 2 per retry, at most
+    ``max_wait``) with full jitter: each wait is random between 0 and that value.
+    A ``Retry-After`` from the server is waited as given instead, unless it is
+    longer than ``max_retry_after`` or than the call's deadline allows. All in
+    seconds; ``attempts`` counts the first try.
+
+    >>> RetryPolicy()
+    RetryPolicy(attempts=5, initial_wait=0.5, max_wait=30.0, max_retry_after=120.0, wait=True)
+
+    ``RetryPolicy(wait=False)`` keeps the decisions but does not sleep: for tests.
+    """
+
+    attempts: int = attrs.field(default=5)
+    initial_wait: float = attrs.field(default=0.5, validator=_positive)
+    max_wait: float = attrs.field(default=30.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=120.0, validator=_positive)
+    wait: bool = True
+    """Whether to sleep at all; ``False`` retries at once (test suites)."""
+
+    @attempts.validator
+    def _check_attempts(self, _: object, value: int) -> None:
+        if value < 1:
+            raise ValueError(f"attempts must be >= 1, not {value!r}")
+
+    def backoff_waits(self) -> Iterator[float]:
+        """The exponential, fully jittered waits between attempts (backoff's generators)."""
+        waits = backoff.expo(factor=self.initial_wait, max_value=self.max_wait)
+        next(waits)  # backoff's generators are primed before their first value
+        for ceiling in waits:
+            yield backoff.full_jitter(ceiling)
+
+
+DEFAULT_RETRY: Final = RetryPolicy()
+"""The default policy: 5 attempts, waits from 0.5 s up to 30 s."""
+NO_RETRIES: Final = RetryPolicy(attempts=1)
+"""A policy that tries once."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or ``None``.
+
+    >>> parse_retry_after("3")
+    3.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        current = datetime.now(UTC).timestamp() if now is None else now
+        seconds = moment.timestamp() - current
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(seconds, 0.0)
