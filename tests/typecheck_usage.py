@@ -7,7 +7,30 @@ from __future__ import annotations
 
 from typing import assert_type
 
-from driver2_kp import ConfigurationError, Driver2KPError, Secret, Settings
+import attrs
+
+from driver2_kp import (
+    AsyncDriver2Client,
+    AsyncKPClient,
+    ConfigurationError,
+    Customer,
+    CustomerPage,
+    CustomerQuery,
+    Driver2Client,
+    Driver2KPError,
+    DuplicateCustomerError,
+    KPClient,
+    NewCustomer,
+    Person,
+    PersonKind,
+    PersonPage,
+    PersonQuery,
+    RetryPolicy,
+    Secret,
+    Settings,
+    Timeouts,
+    Vehicle,
+)
 from driver2_kp.sandbox import FIXED, FaultScript, LoggedRequest, Sandbox, SandboxConfig
 
 
@@ -19,8 +42,31 @@ def settings_from_the_environment() -> Settings:
         raise
     assert_type(settings.kp_api_key, Secret)
     assert_type(settings.kp_api_key.reveal(), str)
-    assert_type(settings.driver2_base_url, str)
-    return settings
+    assert_type(settings.driver2_timeouts, Timeouts)
+    return attrs.evolve(settings, retry=RetryPolicy(wait=False))
+
+
+def look_up(settings: Settings, new: NewCustomer) -> None:
+    with Driver2Client(settings, timeouts=Timeouts(deadline=60)) as driver2:
+        assert_type(driver2.search_customers(CustomerQuery(name="Goderis")), CustomerPage)
+        for customer in driver2.iter_customers(CustomerQuery(postcode="9000")):
+            assert_type(customer, Customer)
+        assert_type(driver2.find_vehicles(plate="1-ABC-123"), list[Vehicle])
+        try:
+            driver2.create_customer(new, idempotency_key="k")
+        except DuplicateCustomerError as err:
+            assert_type(err.existing_customer_number, str | None)
+    with KPClient(settings) as kp:
+        query = PersonQuery(last_name="Peeters", kind=PersonKind.PRIVATE)
+        assert_type(kp.search_persons(query, limit=100), PersonPage)
+        assert_type(kp.get_person("KP-0012345"), Person)
+
+
+async def look_up_async(settings: Settings) -> None:
+    async with AsyncDriver2Client(settings) as driver2, AsyncKPClient(settings) as kp:
+        assert_type(await driver2.get_customer("74050"), Customer)
+        async for person in kp.iter_persons(PersonQuery(last_name="Goderis")):
+            assert_type(person, Person)
 
 
 def a_test_against_the_sandbox(driver2_kp_sandbox: Sandbox) -> None:

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
-import httpx
 
 from . import __version__
+from ._models import CustomerQuery, PersonKind, PersonQuery
+from .driver2 import Driver2Client
+from .kp import KPClient
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -120,59 +122,47 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _demo(sb: Sandbox) -> None:
-    # Plain HTTP for now: the typed clients and the CustomerLookup facade will replace this.
-    from .sandbox import CLIENT_ID, CLIENT_SECRET, FIXED, KP_API_KEY  # noqa: PLC0415
+    from .sandbox import FIXED  # noqa: PLC0415 - the extra is optional
 
-    with httpx.Client(timeout=30.0) as http:
-        token = http.post(
-            sb.driver2_url + "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        ).json()["access_token"]
-        criteria = {"name": "Goderis", "postcode": "9000"}
-        print(f"Driver2 search {criteria}:")
-        page = http.get(
-            sb.driver2_url + "/customers",
-            params=criteria,
-            headers={"Authorization": f"Bearer {token}"},
-        ).json()
+    settings = sb.settings
+    with Driver2Client(settings) as driver2, KPClient(settings) as kp:
+        query = CustomerQuery(name="Goderis", postcode="9000")
+        print("Driver2 search: name Goderis, postcode 9000")
+        page = driver2.search_customers(query)
         rows = [
             (
-                c["name"],
-                c["firstName"] or "",
-                c["customerNumber"],
-                c["address"]["postcode"] or "",
-                c["phone"] or "",
-                c["email"] or "",
-                c["vatNumber"] or "",
+                c.name,
+                c.first_name or "",
+                c.customer_number,
+                c.address.postcode or "",
+                c.phone or "",
+                c.email or "",
+                c.vat_number or "",
             )
-            for c in page["items"]
+            for c in page.items
         ]
         print(_table(rows))
-        print(f"  {page['totalItems']} found, page {page['page']} of {page['totalPages']}\n")
+        print(f"  {page.total_items} found, page {page.page} of {page.total_pages}\n")
 
-        kp_query = {"nachname": "Peeters", "vorname": "Ann", "plz": "2000", "kundenart": "privat"}
-        print(f"KP search {kp_query} (a first name restricts KP to private persons):")
-        answer = http.get(
-            sb.kp_url + "/personen", params=kp_query, headers={"X-API-Key": KP_API_KEY}
-        ).json()
+        persons = PersonQuery(
+            last_name="Peeters", first_name="Ann", postcode="2000", kind=PersonKind.PRIVATE
+        )
+        print("KP search: last name Peeters, first name Ann, postcode 2000, private persons only")
+        found = kp.search_persons(persons)
         rows = [
             (
-                p["nachname"] or p["firma"] or "",
-                p["vorname"] or "",
-                p["kpId"],
-                p["plz"] or "",
-                p["telefon"] or p["mobil"] or "",
-                p["email"] or "",
-                p["ustIdNr"] or "",
+                p.last_name or p.company or "",
+                p.first_name or "",
+                p.kp_id,
+                p.postcode or "",
+                p.phone or p.mobile or "",
+                p.email or "",
+                p.vat_number or "",
             )
-            for p in answer["treffer"]
+            for p in found.items
         ]
         print(_table(rows))
         print(
-            f"  {answer['gesamt']} found; without kundenart=privat KP also finds the business "
-            f"{FIXED.business_kp_id}."
+            f"  {found.total} found; without the restriction to private persons KP also finds "
+            f"the business {FIXED.business_kp_id}."
         )
