@@ -63,14 +63,17 @@ class Driver2Auth(httpx.Auth):
         """Whether to fetch: no token, one about to expire, or the one a 401 refused."""
         return self._token is None or self._token == used or self._clock() >= self._renew_at
 
-    def token_request(self) -> httpx.Request:
-        """The token request: client credentials as a form."""
+    def token_request(self, request: httpx.Request) -> httpx.Request:
+        """The token request for ``request``: client credentials as a form, same timeouts."""
         form = {
             "grant_type": "client_credentials",
             "client_id": self._client_id,
             "client_secret": self._client_secret.reveal(),
         }
-        return httpx.Request("POST", self._token_url, data=form)
+        # Without its own timeout the token request would get the client's default,
+        # which knows nothing of Driver2's slowness nor of the call's deadline.
+        extensions = {k: v for k, v in request.extensions.items() if k == "timeout"}
+        return httpx.Request("POST", self._token_url, data=form, extensions=extensions)
 
     def read_token(self, response: httpx.Response) -> None:
         """Keep the token from the token endpoint's answer, or raise why there is none."""
@@ -114,7 +117,7 @@ class Driver2Auth(httpx.Auth):
         for _ in range(2):  # the request, and its one repeat after a 401
             with self._thread_lock:
                 if self._needs_token(used):
-                    answer = yield self.token_request()
+                    answer = yield self.token_request(request)
                     answer.read()
                     self.read_token(answer)
                 used = self._authorized(request)
@@ -130,7 +133,7 @@ class Driver2Auth(httpx.Auth):
         for _ in range(2):
             async with self._task_lock:
                 if self._needs_token(used):
-                    answer = yield self.token_request()
+                    answer = yield self.token_request(request)
                     await answer.aread()
                     self.read_token(answer)
                 used = self._authorized(request)

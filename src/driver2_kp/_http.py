@@ -191,7 +191,7 @@ def _error(call: Call, outcome: Outcome) -> Driver2KPError | None:
         return outcome
     if isinstance(outcome, httpx.TimeoutException):
         return RequestTimeoutError(f"timed out ({type(outcome).__name__})", **where)
-    if isinstance(outcome, httpx.TransportError):
+    if isinstance(outcome, httpx.RequestError):
         return TransportError(f"no usable answer ({type(outcome).__name__})", **where)
     raise outcome  # not ours to translate: a bug, let it surface
 
@@ -250,9 +250,9 @@ def call_flow(
         cause = outcome if isinstance(outcome, Exception) and outcome is not error else None
         if attempt == retry.attempts or not _retryable(call, outcome, error):
             raise error from cause
-        asked = None
-        if isinstance(outcome, httpx.Response) and outcome.status_code in (429, 503):
-            # The server's delay is waited as given: no jitter shortens it.
+        # The server's delay is waited as given: no jitter shortens it.
+        asked = error.retry_after if isinstance(error, RateLimitError) else None
+        if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
             asked = parse_retry_after(outcome.headers.get("Retry-After"))
         wait = asked if asked is not None else next(waits)
         too_long = asked is not None and asked > retry.max_retry_after
@@ -273,7 +273,7 @@ def run_sync(flow: Flow, send: Callable[[httpx.Timeout], httpx.Response]) -> htt
         else:
             try:
                 outcome = send(instruction.timeout)
-            except (httpx.TransportError, Driver2KPError) as err:
+            except (httpx.RequestError, Driver2KPError) as err:
                 outcome = err
         try:
             instruction = flow.send(outcome)
@@ -294,7 +294,7 @@ async def run_async(
         else:
             try:
                 outcome = await send(instruction.timeout)
-            except (httpx.TransportError, Driver2KPError) as err:
+            except (httpx.RequestError, Driver2KPError) as err:
                 outcome = err
         try:
             instruction = flow.send(outcome)

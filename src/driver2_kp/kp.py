@@ -16,6 +16,7 @@ express anything else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -46,6 +47,7 @@ DEFAULT_LIMIT: Final = 25
 """KP's page size when none is asked for."""
 MAX_LIMIT: Final = 100
 """The most persons KP answers at once."""
+_KP_ID: Final = re.compile(r"KP-[0-9]{7}")
 
 
 def read_fehler(response: httpx.Response) -> ErrorBody:
@@ -115,9 +117,9 @@ def next_offset(page: PersonPage) -> int | None:
 
 def get_person_request(kp_id: str) -> Operation[Person]:
     """``GET /personen/{kpId}``: one person, or `NotFoundError`."""
-    if not kp_id.strip() or "/" in kp_id:
-        raise CriteriaError("kp_id", "a KP id looks like KP-0012345")
-    return _operation(Person, f"/personen/{kp_id.strip()}", "GET /personen/{kpId}")
+    if not _KP_ID.fullmatch(kp_id):
+        raise CriteriaError("kp_id", "a KP id is KP- and 7 digits, e.g. KP-0012345")
+    return _operation(Person, f"/personen/{kp_id}", "GET /personen/{kpId}")
 
 
 class _KPClient:
