@@ -1,22 +1,23 @@
-"""What the sync and async clients share: an httpx client, auth, and `perform`.
+"""What every client shares: an httpx client, auth, timeouts, retries, and `_perform`.
 
-`SyncSender` and `AsyncSender` differ only in sending, sleeping and closing; what
-to send and how to read the answer is an `Operation`, built by pure functions in
+`SyncClient` and `AsyncClient` differ only in sending and closing; what to send
+and how to read the answer is an `Operation`, built by the pure functions of
 `driver2_kp.driver2` and `driver2_kp.kp`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._http import Operation, call_flow, run_async, run_sync
+from ._http import Flow, Operation, call_flow, run_async, run_sync
 from ._retry import RetryPolicy, Timeouts
-from ._settings import Secret
+from ._settings import Secret, Settings
 
-__all__ = ["APIKeyAuth", "AsyncSender", "SyncSender"]
+__all__ = ["APIKeyAuth", "AsyncClient", "SyncClient"]
 
 T = TypeVar("T")
 
@@ -36,21 +37,43 @@ class APIKeyAuth(httpx.Auth):
         return "APIKeyAuth(key=Secret('**********'))"
 
 
-class _Sender:
-    def __init__(
-        self, base_url: str, auth: httpx.Auth, timeouts: Timeouts, retry: RetryPolicy
-    ) -> None:
-        self.base_url = base_url
-        self.auth = auth
-        self.timeouts = timeouts
-        self.retry = retry
-
-
-class SyncSender(_Sender):
-    """Performs operations over a blocking `httpx.Client` (the caller's, or its own)."""
+class _Client:
+    """What both kinds of client hold: where, how to authenticate, timeouts, retries."""
 
     def __init__(
         self,
+        settings: Settings,
+        base_url: str,
+        auth: httpx.Auth,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        *,
+        custom: bool,
+        transport: object,
+    ) -> None:
+        if custom and transport is not None:
+            raise TypeError("pass http_client or transport, not both")
+        self.settings = settings
+        """The settings this client was made with."""
+        self._base_url = base_url
+        self._auth = auth
+        self._timeouts = timeouts
+        self._retry = retry
+        self._owned = not custom
+
+    def _flow(self, operation: Operation[Any], timeouts: Timeouts | None) -> Flow:
+        return call_flow(operation.call, timeouts=timeouts or self._timeouts, retry=self._retry)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+
+class SyncClient(_Client):
+    """A blocking client over an `httpx.Client` (the caller's, or its own); a context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
         base_url: str,
         auth: httpx.Auth,
         timeouts: Timeouts,
@@ -59,33 +82,49 @@ class SyncSender(_Sender):
         http_client: httpx.Client | None,
         transport: httpx.BaseTransport | None,
     ) -> None:
-        super().__init__(base_url, auth, timeouts, retry)
-        if http_client is not None and transport is not None:
-            raise TypeError("pass http_client or transport, not both")
-        self._owned = http_client is None
-        self.http = http_client or httpx.Client(transport=transport)
+        super().__init__(
+            settings,
+            base_url,
+            auth,
+            timeouts,
+            retry,
+            custom=http_client is not None,
+            transport=transport,
+        )
+        self._http = http_client or httpx.Client(transport=transport)
 
-    def perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
-        """Send the operation's call, retrying as the policy says; read the answer."""
+    def _perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
         call = operation.call
-        flow = call_flow(call, timeouts=timeouts or self.timeouts, retry=self.retry)
 
         def send(timeout: httpx.Timeout) -> httpx.Response:
-            return self.http.send(call.request(self.http, self.base_url, timeout), auth=self.auth)
+            request = call.request(self._http, self._base_url, timeout)
+            return self._http.send(request, auth=self._auth)
 
-        return operation.read(run_sync(flow, send))
+        return operation.read(run_sync(self._flow(operation, timeouts), send))
 
     def close(self) -> None:
-        """Close the httpx client if it is ours; a caller's stays open."""
+        """Close the connection pool (unless it is the caller's ``http_client``)."""
         if self._owned:
-            self.http.close()
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-class AsyncSender(_Sender):
-    """Performs operations over an `httpx.AsyncClient` (the caller's, or its own)."""
+class AsyncClient(_Client):
+    """An asyncio client over an `httpx.AsyncClient` (the caller's, or its own)."""
 
     def __init__(
         self,
+        settings: Settings,
         base_url: str,
         auth: httpx.Auth,
         timeouts: Timeouts,
@@ -94,25 +133,38 @@ class AsyncSender(_Sender):
         http_client: httpx.AsyncClient | None,
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
-        super().__init__(base_url, auth, timeouts, retry)
-        if http_client is not None and transport is not None:
-            raise TypeError("pass http_client or transport, not both")
-        self._owned = http_client is None
-        self.http = http_client or httpx.AsyncClient(transport=transport)
+        super().__init__(
+            settings,
+            base_url,
+            auth,
+            timeouts,
+            retry,
+            custom=http_client is not None,
+            transport=transport,
+        )
+        self._http = http_client or httpx.AsyncClient(transport=transport)
 
-    async def perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
-        """Send the operation's call, retrying as the policy says; read the answer."""
+    async def _perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
         call = operation.call
-        flow = call_flow(call, timeouts=timeouts or self.timeouts, retry=self.retry)
 
         async def send(timeout: httpx.Timeout) -> httpx.Response:
-            return await self.http.send(
-                call.request(self.http, self.base_url, timeout), auth=self.auth
-            )
+            request = call.request(self._http, self._base_url, timeout)
+            return await self._http.send(request, auth=self._auth)
 
-        return operation.read(await run_async(flow, send))
+        return operation.read(await run_async(self._flow(operation, timeouts), send))
 
     async def aclose(self) -> None:
-        """Close the httpx client if it is ours; a caller's stays open."""
+        """Close the connection pool (unless it is the caller's ``http_client``)."""
         if self._owned:
-            await self.http.aclose()
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, TypeVar
 
 import httpx
 
 from ._auth import Driver2Auth
-from ._client import AsyncSender, SyncSender
+from ._client import AsyncClient, SyncClient
 from ._convert import read, write
 from ._errors import CriteriaError, FieldError
 from ._http import Call, ErrorBody, Operation, json_body
@@ -175,26 +174,15 @@ def find_vehicles_request(
     return Operation(call, lambda response: list(read_list(response).items))
 
 
-class _Driver2Client:
-    """The parts of both Driver2 clients that do not send."""
-
-    def __init__(
-        self, settings: Settings, timeouts: Timeouts | None, retry: RetryPolicy | None
-    ) -> None:
-        self.settings = settings
-        self._timeouts = timeouts or settings.driver2_timeouts
-        self._retry = retry or settings.retry
-        self._auth = Driver2Auth(
-            settings.driver2_base_url + "/oauth/token",
-            settings.driver2_client_id,
-            settings.driver2_client_secret,
-        )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.settings.driver2_base_url!r})"
+def _driver2_auth(settings: Settings) -> Driver2Auth:
+    return Driver2Auth(
+        settings.driver2_base_url + "/oauth/token",
+        settings.driver2_client_id,
+        settings.driver2_client_secret,
+    )
 
 
-class Driver2Client(_Driver2Client):
+class Driver2Client(SyncClient):
     """A blocking Driver2 client; a context manager reusing one connection pool.
 
     Pass ``http_client`` (your own `httpx.Client`, for proxies, certificates or
@@ -211,12 +199,12 @@ class Driver2Client(_Driver2Client):
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(settings, timeouts, retry)
-        self._sender = SyncSender(
+        super().__init__(
+            settings,
             settings.driver2_base_url,
-            self._auth,
-            self._timeouts,
-            self._retry,
+            _driver2_auth(settings),
+            timeouts or settings.driver2_timeouts,
+            retry or settings.retry,
             http_client=http_client,
             transport=transport,
         )
@@ -225,7 +213,7 @@ class Driver2Client(_Driver2Client):
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None
     ) -> CustomerPage:
         """One page (of 10) of the customers matching every criterion of ``query``."""
-        return self._sender.perform(search_customers_request(query, page=page), timeouts)
+        return self._perform(search_customers_request(query, page=page), timeouts)
 
     def iter_customers(self, query: CustomerQuery) -> Iterator[Customer]:
         """Every matching customer, lazily: a page is fetched only when it is reached."""
@@ -237,7 +225,7 @@ class Driver2Client(_Driver2Client):
 
     def get_customer(self, customer_number: str, *, timeouts: Timeouts | None = None) -> Customer:
         """The customer with this number; `NotFoundError` if there is none."""
-        return self._sender.perform(get_customer_request(customer_number), timeouts)
+        return self._perform(get_customer_request(customer_number), timeouts)
 
     def create_customer(
         self,
@@ -252,31 +240,16 @@ class Driver2Client(_Driver2Client):
         carrying the existing number.
         """
         key = idempotency_key or str(uuid.uuid4())
-        return self._sender.perform(create_customer_request(new, idempotency_key=key), timeouts)
+        return self._perform(create_customer_request(new, idempotency_key=key), timeouts)
 
     def find_vehicles(
         self, *, plate: str | None = None, vin: str | None = None, timeouts: Timeouts | None = None
     ) -> list[Vehicle]:
         """The vehicles with this plate or VIN (exactly one of the two)."""
-        return self._sender.perform(find_vehicles_request(plate=plate, vin=vin), timeouts)
-
-    def close(self) -> None:
-        """Close the connection pool (unless it is the caller's ``http_client``)."""
-        self._sender.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        return self._perform(find_vehicles_request(plate=plate, vin=vin), timeouts)
 
 
-class AsyncDriver2Client(_Driver2Client):
+class AsyncDriver2Client(AsyncClient):
     """The asyncio twin of `Driver2Client`: the same methods, awaited."""
 
     def __init__(
@@ -288,12 +261,12 @@ class AsyncDriver2Client(_Driver2Client):
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(settings, timeouts, retry)
-        self._sender = AsyncSender(
+        super().__init__(
+            settings,
             settings.driver2_base_url,
-            self._auth,
-            self._timeouts,
-            self._retry,
+            _driver2_auth(settings),
+            timeouts or settings.driver2_timeouts,
+            retry or settings.retry,
             http_client=http_client,
             transport=transport,
         )
@@ -302,7 +275,7 @@ class AsyncDriver2Client(_Driver2Client):
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None
     ) -> CustomerPage:
         """One page (of 10) of the customers matching every criterion of ``query``."""
-        return await self._sender.perform(search_customers_request(query, page=page), timeouts)
+        return await self._perform(search_customers_request(query, page=page), timeouts)
 
     async def iter_customers(self, query: CustomerQuery) -> AsyncIterator[Customer]:
         """Every matching customer, lazily: a page is fetched only when it is reached."""
@@ -317,7 +290,7 @@ class AsyncDriver2Client(_Driver2Client):
         self, customer_number: str, *, timeouts: Timeouts | None = None
     ) -> Customer:
         """The customer with this number; `NotFoundError` if there is none."""
-        return await self._sender.perform(get_customer_request(customer_number), timeouts)
+        return await self._perform(get_customer_request(customer_number), timeouts)
 
     async def create_customer(
         self,
@@ -328,27 +301,10 @@ class AsyncDriver2Client(_Driver2Client):
     ) -> Customer:
         """Create a customer; retried safely under one ``idempotency_key`` (made if not given)."""
         key = idempotency_key or str(uuid.uuid4())
-        return await self._sender.perform(
-            create_customer_request(new, idempotency_key=key), timeouts
-        )
+        return await self._perform(create_customer_request(new, idempotency_key=key), timeouts)
 
     async def find_vehicles(
         self, *, plate: str | None = None, vin: str | None = None, timeouts: Timeouts | None = None
     ) -> list[Vehicle]:
         """The vehicles with this plate or VIN (exactly one of the two)."""
-        return await self._sender.perform(find_vehicles_request(plate=plate, vin=vin), timeouts)
-
-    async def aclose(self) -> None:
-        """Close the connection pool (unless it is the caller's ``http_client``)."""
-        await self._sender.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        return await self._perform(find_vehicles_request(plate=plate, vin=vin), timeouts)

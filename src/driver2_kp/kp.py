@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, TypeVar
 
 import httpx
 
-from ._client import APIKeyAuth, AsyncSender, SyncSender
+from ._client import APIKeyAuth, AsyncClient, SyncClient
 from ._convert import read
 from ._errors import CriteriaError
 from ._http import Call, ErrorBody, Operation, json_body
@@ -122,22 +121,7 @@ def get_person_request(kp_id: str) -> Operation[Person]:
     return _operation(Person, f"/personen/{kp_id}", "GET /personen/{kpId}")
 
 
-class _KPClient:
-    """The parts of both KP clients that do not send."""
-
-    def __init__(
-        self, settings: Settings, timeouts: Timeouts | None, retry: RetryPolicy | None
-    ) -> None:
-        self.settings = settings
-        self._timeouts = timeouts or settings.kp_timeouts
-        self._retry = retry or settings.retry
-        self._auth = APIKeyAuth(settings.kp_api_key)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.settings.kp_base_url!r})"
-
-
-class KPClient(_KPClient):
+class KPClient(SyncClient):
     """A blocking KP client; a context manager reusing one connection pool.
 
     Pass ``http_client`` (your own `httpx.Client`; it is not closed here) or
@@ -153,12 +137,12 @@ class KPClient(_KPClient):
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(settings, timeouts, retry)
-        self._sender = SyncSender(
+        super().__init__(
+            settings,
             settings.kp_base_url,
-            self._auth,
-            self._timeouts,
-            self._retry,
+            APIKeyAuth(settings.kp_api_key),
+            timeouts or settings.kp_timeouts,
+            retry or settings.retry,
             http_client=http_client,
             transport=transport,
         )
@@ -172,9 +156,7 @@ class KPClient(_KPClient):
         timeouts: Timeouts | None = None,
     ) -> PersonPage:
         """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
-        return self._sender.perform(
-            search_persons_request(query, limit=limit, offset=offset), timeouts
-        )
+        return self._perform(search_persons_request(query, limit=limit, offset=offset), timeouts)
 
     def iter_persons(self, query: PersonQuery) -> Iterator[Person]:
         """Every matching person, lazily, 100 at a time."""
@@ -186,25 +168,10 @@ class KPClient(_KPClient):
 
     def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
         """The person with this KP id; `NotFoundError` if there is none."""
-        return self._sender.perform(get_person_request(kp_id), timeouts)
-
-    def close(self) -> None:
-        """Close the connection pool (unless it is the caller's ``http_client``)."""
-        self._sender.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        return self._perform(get_person_request(kp_id), timeouts)
 
 
-class AsyncKPClient(_KPClient):
+class AsyncKPClient(AsyncClient):
     """The asyncio twin of `KPClient`: the same methods, awaited."""
 
     def __init__(
@@ -216,12 +183,12 @@ class AsyncKPClient(_KPClient):
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(settings, timeouts, retry)
-        self._sender = AsyncSender(
+        super().__init__(
+            settings,
             settings.kp_base_url,
-            self._auth,
-            self._timeouts,
-            self._retry,
+            APIKeyAuth(settings.kp_api_key),
+            timeouts or settings.kp_timeouts,
+            retry or settings.retry,
             http_client=http_client,
             transport=transport,
         )
@@ -235,7 +202,7 @@ class AsyncKPClient(_KPClient):
         timeouts: Timeouts | None = None,
     ) -> PersonPage:
         """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
-        return await self._sender.perform(
+        return await self._perform(
             search_persons_request(query, limit=limit, offset=offset), timeouts
         )
 
@@ -250,19 +217,4 @@ class AsyncKPClient(_KPClient):
 
     async def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
         """The person with this KP id; `NotFoundError` if there is none."""
-        return await self._sender.perform(get_person_request(kp_id), timeouts)
-
-    async def aclose(self) -> None:
-        """Close the connection pool (unless it is the caller's ``http_client``)."""
-        await self._sender.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        return await self._perform(get_person_request(kp_id), timeouts)
