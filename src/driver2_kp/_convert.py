@@ -11,6 +11,7 @@ the field and the endpoint.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
 
@@ -88,11 +89,20 @@ def _strict(kind: type[Any]) -> Any:
 # Messages say what was expected, never the value received: it may be personal data.
 
 
+_RFC3339: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 def _timestamp(value: object, _: object) -> datetime:
+    # fromisoformat alone would also take a bare date, or a time without offset.
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("expected an RFC 3339 date-time with its offset")
     try:
-        return datetime.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError("expected an RFC 3339 date-time") from None
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise ValueError("expected an RFC 3339 date-time with its offset") from None
 
 
 def _date(value: object, _: object) -> date:
@@ -109,6 +119,17 @@ def _enum(value: object, kind: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"expected one of {', '.join(m.value for m in kind)}") from None
 
 
+def _strict_list(converter: cattrs.Converter, kind: Any) -> None:
+    structure_items = converter.get_structure_hook(kind)
+
+    def structure(value: object, cls: Any) -> Any:
+        if not isinstance(value, list):
+            raise TypeError(f"expected an array, got {type(value).__name__}")
+        return structure_items(value, cls)
+
+    converter.register_structure_hook_func(lambda cls: cls == kind, structure)
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=False)
     for kind in (str, int, float, bool):
@@ -120,6 +141,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(date, _date)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
+    # cattrs would take any iterable for a tuple: "" or {} would read as no items.
+    for item in (Customer, Vehicle, Person):
+        _strict_list(converter, tuple[item, ...])  # type: ignore[valid-type]
     names: dict[type[Any], dict[str, str]] = {
         cls: {f.name: camel_case(f.name) for f in attrs.fields(cls)} for cls in _DRIVER2_CLASSES
     }

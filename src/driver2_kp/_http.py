@@ -236,9 +236,8 @@ def call_flow(
             outcome.status_code if isinstance(outcome, httpx.Response) else type(outcome).__name__
         )
         logger.debug(
-            "%s %s %s: %s in %.3f s (attempt %d)",
+            "%s %s: %s in %.3f s (attempt %d)",
             call.service,
-            call.method,
             call.endpoint,
             status,
             clock() - started,

@@ -17,6 +17,7 @@ within its deadline (`Settings.driver2_timeouts`, 5 minutes by default).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Final, TypeVar
@@ -48,6 +49,7 @@ T = TypeVar("T")
 SERVICE: Final = "Driver2"
 PAGE_SIZE: Final = 10
 """Driver2 answers 10 customers a page."""
+_DIGITS: Final = re.compile(r"[0-9]+")
 _QUERY_NAMES: Final = {
     "customer_number": "customerNumber",
     "vat_number": "vatNumber",
@@ -76,7 +78,7 @@ def read_problem(response: httpx.Response) -> ErrorBody:
         code=kind.rsplit("/", 1)[-1] if isinstance(kind, str) else None,
         detail=detail if isinstance(detail, str) else None,
         errors=tuple(
-            FieldError(str(e.get("field")), str(e.get("message")))
+            FieldError(str(e.get("field") or "body"), str(e.get("message") or "is invalid"))
             for e in (errors if isinstance(errors, list) else [])
             if isinstance(e, dict)
         ),
@@ -135,7 +137,7 @@ def next_page(page: CustomerPage) -> int | None:
 
 def get_customer_request(customer_number: str) -> Operation[Customer]:
     """``GET /customers/{customerNumber}``: one customer, or `NotFoundError`."""
-    if not customer_number.isdigit():
+    if not _DIGITS.fullmatch(customer_number):
         raise CriteriaError("customer_number", "a Driver2 customer number is digits only")
     call = _call("GET", f"/customers/{customer_number}", "GET /customers/{customerNumber}")
     return Operation(call, _reader(Customer, call))

@@ -1,0 +1,604 @@
+"""The decisions of one call, driven by hand: a fake clock, fake outcomes, no I/O."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import attrs
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from driver2_kp import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    Driver2KPError,
+    RateLimitError,
+    RequestTimeoutError,
+    RetryPolicy,
+    ServerError,
+    Timeouts,
+    TransportError,
+)
+from driver2_kp._http import Call, Send, Sleep, call_flow, run_async, run_sync
+from driver2_kp.driver2 import read_problem
+from driver2_kp.kp import read_fehler
+
+Outcome = httpx.Response | Exception
+
+GET = Call(
+    service="Driver2",
+    method="GET",
+    path="/customers",
+    endpoint="GET /customers",
+    read_error=read_problem,
+    params=(("name", "Goderis"), ("postcode", "9000"), ("page", "1")),
+)
+POST_WITH_KEY = Call(
+    service="Driver2",
+    method="POST",
+    path="/customers",
+    endpoint="POST /customers",
+    read_error=read_problem,
+    json={"name": "Goderis"},
+    headers={"Idempotency-Key": "3f1c2a9e"},
+)
+POST_WITHOUT_KEY = attrs.evolve(POST_WITH_KEY, headers={})
+KP_GET = Call(
+    service="KP",
+    method="GET",
+    path="/personen",
+    endpoint="GET /personen",
+    read_error=read_fehler,
+    params=(("nachname", "Goderis"),),
+)
+REPLAYABLE = [pytest.param(GET, id="GET"), pytest.param(POST_WITH_KEY, id="POST-with-key")]
+ANY_CALL = [*REPLAYABLE, pytest.param(POST_WITHOUT_KEY, id="POST-without-key")]
+TRANSIENT = [429, 500, 502, 503, 504]
+NOT_SENT: list[type[httpx.TransportError]] = [
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+]
+MAYBE_SENT: list[type[httpx.TransportError]] = [
+    httpx.ReadTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+]
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@attrs.define
+class Run:
+    """What a driven flow did: its instructions, in order, and how it ended."""
+
+    steps: list[Send | Sleep]
+    clock: FakeClock
+    started: float
+    response: httpx.Response | None = None
+    error: Driver2KPError | None = None
+
+    @property
+    def sends(self) -> list[Send]:
+        return [step for step in self.steps if isinstance(step, Send)]
+
+    @property
+    def sleeps(self) -> list[float]:
+        return [step.seconds for step in self.steps if isinstance(step, Sleep)]
+
+
+def drive(
+    call: Call,
+    outcomes: Sequence[Outcome],
+    *,
+    timeouts: Timeouts | None = None,
+    retry: RetryPolicy | None = None,
+    clock: FakeClock | None = None,
+    took: float | Sequence[float] = 0.0,
+    overslept: float = 0.0,
+) -> Run:
+    """Run ``call_flow`` to its end: each attempt takes ``took`` seconds of the fake clock."""
+    clock = clock or FakeClock()
+    durations = [took] * len(outcomes) if isinstance(took, float | int) else list(took)
+    run = Run([], clock, clock())
+    flow = call_flow(
+        call,
+        timeouts=timeouts or Timeouts(),
+        retry=retry or RetryPolicy(),
+        clock=clock,
+    )
+    answers: Iterator[tuple[Outcome, float]] = iter(zip(outcomes, durations, strict=True))
+    try:
+        instruction = next(flow)
+        while True:
+            run.steps.append(instruction)
+            if isinstance(instruction, Sleep):
+                clock.advance(instruction.seconds + overslept)
+                instruction = flow.send(None)
+            else:
+                answer = next(answers, None)
+                assert answer is not None, "the flow asked for more attempts than given"
+                outcome, duration = answer
+                clock.advance(duration)
+                instruction = flow.send(outcome)
+    except StopIteration as done:
+        run.response = done.value
+    except Driver2KPError as err:
+        run.error = err
+    return run
+
+
+def ok() -> httpx.Response:
+    return httpx.Response(200, json={"items": []})
+
+
+def status(code: int, retry_after: str | None = None) -> httpx.Response:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return httpx.Response(code, json={"type": f"/problems/{code}"}, headers=headers)
+
+
+def failure(kind: type[httpx.TransportError]) -> httpx.TransportError:
+    return kind("simulated")
+
+
+@pytest.fixture
+def no_jitter_shrinks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make backoff's full jitter always pick 0: a jittered wait would then be no wait."""
+    monkeypatch.setattr("backoff._jitter.random", SimpleNamespace(uniform=lambda a, b: a))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+# --- success and what is retried -----------------------------------------------------
+
+
+def test_a_success_on_the_first_try_is_returned_after_one_send() -> None:
+    answer = ok()
+    run = drive(GET, [answer])
+    assert run.response is answer
+    assert run.steps == [Send(Timeouts().for_attempt(Timeouts().deadline), 1)]
+
+
+@pytest.mark.parametrize("code", TRANSIENT)
+@pytest.mark.parametrize("call", REPLAYABLE)
+def test_a_replayable_call_is_retried_after_a_transient_status(call: Call, code: int) -> None:
+    answer = ok()
+    run = drive(call, [status(code), answer])
+    assert run.response is answer
+    assert [send.attempt for send in run.sends] == [1, 2]
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_a_post_without_idempotency_key_is_not_retried_after_a_5xx(code: int) -> None:
+    run = drive(POST_WITHOUT_KEY, [status(code)])
+    assert isinstance(run.error, ServerError)
+    assert run.error.status == code
+    assert len(run.sends) == 1
+    assert run.sleeps == []
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_a_kp_get_is_retried_after_a_5xx(code: int) -> None:
+    run = drive(KP_GET, [status(code), status(code), ok()])
+    assert run.response is not None
+    assert len(run.sends) == 3
+
+
+@pytest.mark.parametrize("kind", NOT_SENT)
+@pytest.mark.parametrize("call", ANY_CALL)
+def test_a_failure_before_the_request_was_sent_is_retried_for_any_call(
+    call: Call, kind: type[httpx.TransportError]
+) -> None:
+    run = drive(call, [failure(kind), ok()])
+    assert run.response is not None
+    assert len(run.sends) == 2
+
+
+@pytest.mark.parametrize("kind", MAYBE_SENT)
+@pytest.mark.parametrize("call", REPLAYABLE)
+def test_a_failure_after_sending_is_retried_for_a_replayable_call(
+    call: Call, kind: type[httpx.TransportError]
+) -> None:
+    run = drive(call, [failure(kind), ok()])
+    assert run.response is not None
+    assert len(run.sends) == 2
+
+
+@pytest.mark.parametrize("kind", MAYBE_SENT)
+def test_a_failure_after_sending_is_not_retried_for_a_post_without_idempotency_key(
+    kind: type[httpx.TransportError],
+) -> None:
+    cause = failure(kind)
+    run = drive(POST_WITHOUT_KEY, [cause])
+    assert isinstance(run.error, TransportError)
+    assert run.error.__cause__ is cause
+    assert len(run.sends) == 1
+
+
+def test_a_read_timeout_becomes_a_request_timeout_error_naming_the_endpoint() -> None:
+    run = drive(POST_WITHOUT_KEY, [failure(httpx.ReadTimeout)])
+    assert isinstance(run.error, RequestTimeoutError)
+    assert str(run.error).startswith("Driver2 POST /customers: ")
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 422])
+@pytest.mark.parametrize("call", [*REPLAYABLE, pytest.param(KP_GET, id="KP-GET")])
+def test_a_client_error_other_than_429_is_never_retried(call: Call, code: int) -> None:
+    run = drive(call, [status(code)])
+    assert isinstance(run.error, APIError)
+    assert run.error.status == code
+    assert len(run.sends) == 1
+    assert run.sleeps == []
+
+
+def test_an_error_raised_while_sending_is_raised_as_is_without_retry() -> None:
+    refused = AuthenticationError(
+        "401 Unauthorized", service="Driver2", endpoint="POST /oauth/token", status=401
+    )
+    run = drive(GET, [refused])
+    assert run.error is refused
+    assert len(run.sends) == 1
+
+
+# --- how long to wait ---------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_jitter_shrinks")
+@pytest.mark.parametrize(("code", "seconds"), [(429, "7"), (503, "12"), (429, "0.5")])
+def test_retry_after_in_seconds_is_waited_as_given(code: int, seconds: str) -> None:
+    run = drive(GET, [status(code, retry_after=seconds), ok()])
+    assert run.sleeps == [float(seconds)]
+    assert run.response is not None
+
+
+@pytest.mark.usefixtures("no_jitter_shrinks")
+def test_retry_after_as_an_http_date_is_waited_as_given(frozen_now: datetime) -> None:
+    later = email.utils.format_datetime(frozen_now + timedelta(seconds=42), usegmt=True)
+    run = drive(GET, [status(429, retry_after=later), ok()])
+    assert run.sleeps == [42.0]
+
+
+def test_a_retry_after_above_max_retry_after_gives_up_with_the_delay() -> None:
+    policy = RetryPolicy(max_retry_after=60.0)
+    run = drive(GET, [status(429, retry_after="61"), ok()], retry=policy)
+    assert isinstance(run.error, RateLimitError)
+    assert run.error.retry_after == 61.0
+    assert len(run.sends) == 1
+    assert run.sleeps == []
+
+
+def test_a_retry_after_beyond_the_deadline_gives_up_with_the_delay() -> None:
+    timeouts = Timeouts(deadline=30.0)
+    run = drive(GET, [status(429, retry_after="20"), ok()], timeouts=timeouts, took=15.0)
+    assert isinstance(run.error, RateLimitError)
+    assert run.error.retry_after == 20.0
+    assert run.sleeps == []
+
+
+def test_a_503_retry_after_beyond_the_deadline_gives_up_without_sleeping() -> None:
+    run = drive(GET, [status(503, retry_after="100"), ok()], timeouts=Timeouts(deadline=50.0))
+    assert isinstance(run.error, ServerError)
+    assert run.sleeps == []
+
+
+def test_backoff_waits_are_fully_jittered_below_the_exponential_ceiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("backoff._jitter.random", random.Random(20240201))
+    policy = RetryPolicy(attempts=9, initial_wait=1.0, max_wait=10.0)
+    run = drive(GET, [status(503)] * 9, retry=policy, timeouts=Timeouts(deadline=1000.0))
+    ceilings = [min(1.0 * 2**n, 10.0) for n in range(8)]
+    assert len(run.sleeps) == 8
+    assert all(0 <= wait <= top for wait, top in zip(run.sleeps, ceilings, strict=True))
+    assert any(wait < top for wait, top in zip(run.sleeps, ceilings, strict=True))
+
+
+def test_backoff_ceilings_double_from_initial_wait_up_to_max_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("backoff._jitter.random", SimpleNamespace(uniform=lambda a, b: b))
+    policy = RetryPolicy(attempts=7, initial_wait=0.5, max_wait=5.0)
+    run = drive(GET, [status(502)] * 7, retry=policy, timeouts=Timeouts(deadline=1000.0))
+    assert run.sleeps == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_wait_false_retries_without_any_sleep() -> None:
+    answer = ok()
+    outcomes: list[Outcome] = [
+        status(503),
+        status(429, retry_after="30"),
+        failure(httpx.ConnectError),
+        answer,
+    ]
+    run = drive(GET, outcomes, retry=RetryPolicy(wait=False))
+    assert run.response is answer
+    assert run.sleeps == []
+    assert len(run.sends) == 4
+
+
+# --- bounds: attempts and the deadline ----------------------------------------------
+
+
+def test_attempts_are_bounded_and_the_last_error_has_the_httpx_exception_as_cause() -> None:
+    causes = [failure(httpx.ConnectError) for _ in range(3)]
+    outcomes: list[Outcome] = [*causes, ok()]
+    run = drive(GET, outcomes, retry=RetryPolicy(attempts=3), took=[0.0] * 4)
+    assert [send.attempt for send in run.sends] == [1, 2, 3]
+    assert run.response is None
+    assert isinstance(run.error, TransportError)
+    assert run.error.__cause__ is causes[2]
+
+
+def test_attempts_are_bounded_for_statuses_too_and_the_last_status_is_raised() -> None:
+    run = drive(GET, [status(500), status(502), status(504)], retry=RetryPolicy(attempts=3))
+    assert len(run.sends) == 3
+    assert isinstance(run.error, ServerError)
+    assert run.error.status == 504
+
+
+def test_one_attempt_means_no_retry() -> None:
+    run = drive(GET, [status(503)], retry=RetryPolicy(attempts=1))
+    assert isinstance(run.error, ServerError)
+    assert len(run.sends) == 1
+
+
+def test_each_attempt_timeouts_are_capped_by_the_time_left_before_the_deadline() -> None:
+    timeouts = Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=100.0)
+    policy = RetryPolicy(attempts=3, initial_wait=0.5, max_wait=0.5)
+    run = drive(GET, [status(503)] * 3, timeouts=timeouts, retry=policy, took=[75.0, 20.0, 1.0])
+    first, second, third = run.sends
+    assert (first.timeout.connect, first.timeout.read) == (10.0, 60.0)
+    assert (first.timeout.write, first.timeout.pool) == (30.0, 10.0)
+    left = 100.0 - 75.0 - run.sleeps[0]
+    assert second.timeout.read == pytest.approx(left)
+    assert second.timeout.write == pytest.approx(left)
+    assert second.timeout.connect == 10.0
+    left -= 20.0 + run.sleeps[1]
+    assert third.timeout.read == pytest.approx(left)
+    assert third.timeout.connect == pytest.approx(left)
+    assert third.timeout.pool == pytest.approx(left)
+
+
+def test_no_wait_is_started_that_would_end_past_the_deadline() -> None:
+    run = drive(GET, [status(503)] * 5, timeouts=Timeouts(deadline=10.0), took=9.999)
+    assert run.sleeps == []
+    assert isinstance(run.error, ServerError)
+    assert len(run.sends) == 1
+
+
+def test_past_the_deadline_before_an_attempt_is_a_request_timeout_error() -> None:
+    # The wait fit, but ended late (a suspended laptop): no attempt is started past the deadline.
+    run = drive(GET, [status(503)] * 2, timeouts=Timeouts(deadline=30.0), overslept=3600.0)
+    assert len(run.sends) == 1
+    assert len(run.sleeps) == 1
+    assert isinstance(run.error, RequestTimeoutError)
+    assert str(run.error).startswith("Driver2 GET /customers: ")
+    assert "deadline" in str(run.error)
+
+
+@given(
+    deadline=st.floats(min_value=0.5, max_value=200.0),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from([200, 429, 500, 502, 503, 504]),
+            st.none() | st.integers(min_value=0, max_value=150).map(str),
+            st.floats(min_value=0.0, max_value=80.0),
+        ),
+        min_size=6,
+        max_size=6,
+    ),
+)
+def test_no_sleep_ends_and_no_attempt_may_last_past_the_deadline(
+    deadline: float, steps: list[tuple[int, str | None, float]]
+) -> None:
+    policy = RetryPolicy(attempts=6, initial_wait=1.0, max_wait=20.0)
+    outcomes = [status(code, retry_after) for code, retry_after, _ in steps]
+    durations = [took for _, _, took in steps]
+    clock = FakeClock()
+    end = clock() + deadline
+    flow = call_flow(GET, timeouts=Timeouts(deadline=deadline), retry=policy, clock=clock)
+    answers = iter(zip(outcomes, durations, strict=True))
+    sends = 0
+    result: httpx.Response | None = None
+    try:
+        instruction = next(flow)
+        while True:
+            left = end - clock()
+            if isinstance(instruction, Sleep):
+                assert 0 < instruction.seconds <= left + 1e-9
+                clock.advance(instruction.seconds)
+                instruction = flow.send(None)
+            else:
+                sends += 1
+                timeout = instruction.timeout
+                assert left > 0
+                for part in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+                    assert part is not None
+                    assert part <= left + 1e-9
+                outcome, took = next(answers)
+                clock.advance(took)
+                instruction = flow.send(outcome)
+    except StopIteration as done:
+        result = done.value
+    except (APIError, RequestTimeoutError):
+        result = None
+    assert result is None or result.status_code == 200
+    assert 1 <= sends <= policy.attempts
+
+
+# --- the drivers: the same decisions, with real sending and sleeping ----------------
+
+
+class StubSend:
+    """Answers each attempt with the next outcome, raising the exceptions."""
+
+    def __init__(self, outcomes: Sequence[Outcome]) -> None:
+        self.outcomes = list(outcomes)
+        self.timeouts: list[httpx.Timeout] = []
+
+    def __call__(self, timeout: httpx.Timeout) -> httpx.Response:
+        self.timeouts.append(timeout)
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def asend(self, timeout: httpx.Timeout) -> httpx.Response:
+        return self(timeout)
+
+
+NO_WAIT = RetryPolicy(wait=False)
+
+
+def _scenarios() -> list[tuple[list[Outcome], type[Exception] | None]]:
+    return [
+        ([ok()], None),
+        ([failure(httpx.ConnectError), status(503), ok()], None),
+        ([failure(httpx.ReadTimeout), failure(httpx.RemoteProtocolError), ok()], None),
+        ([status(404)], APIError),
+        ([status(400)], BadRequestError),
+        ([status(503)] * 5, ServerError),
+        ([failure(httpx.ConnectTimeout)] * 5, RequestTimeoutError),
+    ]
+
+
+@pytest.mark.parametrize(("outcomes", "expected"), _scenarios())
+def test_run_sync_makes_the_same_decisions_as_the_flow(
+    outcomes: list[Outcome], expected: type[Exception] | None
+) -> None:
+    by_hand = drive(GET, outcomes, retry=NO_WAIT, took=[0.0] * len(outcomes))
+    stub = StubSend(outcomes)
+    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
+    if expected is None:
+        assert run_sync(flow, stub) is by_hand.response
+    else:
+        with pytest.raises(expected) as caught:
+            run_sync(flow, stub)
+        assert type(caught.value) is type(by_hand.error)
+        assert str(caught.value) == str(by_hand.error)
+    assert len(stub.timeouts) == len(by_hand.sends)
+    assert all(isinstance(t, httpx.Timeout) for t in stub.timeouts)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("outcomes", "expected"), _scenarios())
+async def test_run_async_makes_the_same_decisions_as_the_flow(
+    outcomes: list[Outcome], expected: type[Exception] | None
+) -> None:
+    by_hand = drive(GET, outcomes, retry=NO_WAIT, took=[0.0] * len(outcomes))
+    stub = StubSend(outcomes)
+    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
+    if expected is None:
+        assert await run_async(flow, stub.asend) is by_hand.response
+    else:
+        with pytest.raises(expected) as caught:
+            await run_async(flow, stub.asend)
+        assert type(caught.value) is type(by_hand.error)
+        assert str(caught.value) == str(by_hand.error)
+    assert len(stub.timeouts) == len(by_hand.sends)
+
+
+def test_run_sync_keeps_the_httpx_exception_as_cause() -> None:
+    cause = failure(httpx.ReadError)
+    flow = call_flow(POST_WITHOUT_KEY, timeouts=Timeouts(), retry=NO_WAIT)
+    with pytest.raises(TransportError) as caught:
+        run_sync(flow, StubSend([cause]))
+    assert caught.value.__cause__ is cause
+
+
+def test_run_sync_sleeps_what_the_flow_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("driver2_kp._http.time.sleep", slept.append)
+    flow = call_flow(GET, timeouts=Timeouts(), retry=RetryPolicy())
+    answer = ok()
+    assert run_sync(flow, StubSend([status(429, retry_after="4"), answer])) is answer
+    assert slept == [4.0]
+
+
+@pytest.mark.anyio
+async def test_run_async_sleeps_what_the_flow_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("driver2_kp._http.asyncio.sleep", record)
+    flow = call_flow(GET, timeouts=Timeouts(), retry=RetryPolicy())
+    answer = ok()
+    stub = StubSend([status(503, retry_after="9"), answer])
+    assert await run_async(flow, stub.asend) is answer
+    assert slept == [9.0]
+
+
+def test_run_sync_lets_a_bug_surface_untranslated() -> None:
+    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
+    with pytest.raises(ZeroDivisionError):
+        run_sync(flow, StubSend([ZeroDivisionError()]))
+
+
+# --- logging ------------------------------------------------------------------------
+
+
+def _flow_logs(caplog: pytest.LogCaptureFixture, run: Callable[[], object]) -> list[str]:
+    caplog.set_level(logging.DEBUG, logger="driver2_kp")
+    run()
+    records = [r for r in caplog.records if r.name == "driver2_kp"]
+    assert all(r.levelno == logging.DEBUG for r in records)
+    return [r.getMessage() for r in records]
+
+
+def test_each_attempt_logs_one_debug_line_with_service_endpoint_status_and_attempt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outcomes: list[Outcome] = [status(503), failure(httpx.ConnectError), ok()]
+    lines = _flow_logs(caplog, lambda: drive(GET, outcomes, retry=NO_WAIT))
+    assert len(lines) == 3
+    for line, (code, attempt) in zip(
+        lines, [("503", 1), ("ConnectError", 2), ("200", 3)], strict=True
+    ):
+        assert line.startswith("Driver2 ")
+        assert "GET /customers" in line
+        assert code in line
+        assert f"attempt {attempt}" in line
+
+
+def test_the_attempt_log_carries_no_query_value(caplog: pytest.LogCaptureFixture) -> None:
+    lines = _flow_logs(caplog, lambda: drive(KP_GET, [status(429), ok()], retry=NO_WAIT))
+    assert len(lines) == 2
+    assert not any("Goderis" in line or "nachname" in line for line in lines)
+    lines = _flow_logs(caplog, lambda: drive(GET, [ok()], retry=NO_WAIT))
+    assert not any("Goderis" in line or "9000" in line for line in lines)
+
+
+def test_the_attempt_log_carries_no_body(caplog: pytest.LogCaptureFixture) -> None:
+    secretive = httpx.Response(400, json={"detail": "Thiemen Goderis, 9000 Gent"})
+    lines = _flow_logs(caplog, lambda: drive(POST_WITH_KEY, [secretive]))
+    assert len(lines) == 1
+    assert "Thiemen" not in lines[0]
+    assert "3f1c2a9e" not in lines[0]
