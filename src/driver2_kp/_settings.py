@@ -103,7 +103,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or from ``environ``).
 
-        Raises `ConfigurationError` naming every missing variable::
+        Requires `ENV_VARS`; reads the optional `TIMEOUT_VARS` (seconds). Raises
+        `ConfigurationError` naming every missing or malformed variable::
 
             settings = Settings.from_env()
         """
@@ -111,10 +112,21 @@ class Settings:
         missing = [name for name in cls.ENV_VARS if not env.get(name)]
         if missing:
             raise ConfigurationError("missing environment variable(s): " + ", ".join(missing))
+        timeouts = {"driver2_timeouts": DRIVER2_TIMEOUTS, "kp_timeouts": KP_TIMEOUTS}
+        for variable, (setting, part) in cls.TIMEOUT_VARS.items():
+            if env.get(variable):
+                try:
+                    seconds = {part: float(env[variable])}
+                    timeouts[setting] = attrs.evolve(timeouts[setting], **seconds)
+                except ValueError:
+                    message = f"{variable} must be a number of seconds greater than 0"
+                    raise ConfigurationError(message) from None
         return cls(
             driver2_base_url=env["DRIVER2_BASE_URL"],
             driver2_client_id=env["DRIVER2_CLIENT_ID"],
             driver2_client_secret=env["DRIVER2_CLIENT_SECRET"],
             kp_base_url=env["KP_BASE_URL"],
             kp_api_key=env["KP_API_KEY"],
+            driver2_timeouts=timeouts["driver2_timeouts"],
+            kp_timeouts=timeouts["kp_timeouts"],
         )

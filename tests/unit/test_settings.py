@@ -67,3 +67,24 @@ def test_a_secret_is_accepted_as_is() -> None:
     )
     assert settings.driver2_client_secret is secret
     assert settings.kp_api_key == Secret("key")
+
+
+def test_from_env_reads_the_optional_timeouts_in_seconds() -> None:
+    extra = {"DRIVER2_READ_TIMEOUT": "90", "DRIVER2_DEADLINE": "600", "KP_DEADLINE": "12.5"}
+    settings = Settings.from_env(ENV | extra)
+    assert (settings.driver2_timeouts.read, settings.driver2_timeouts.deadline) == (90.0, 600.0)
+    assert settings.kp_timeouts.deadline == 12.5
+    assert settings.kp_timeouts.read == 10.0
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_a_malformed_timeout_variable_is_named(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="DRIVER2_DEADLINE"):
+        Settings.from_env(ENV | {"DRIVER2_DEADLINE": value})
+
+
+def test_the_default_timeouts_are_generous_for_driver2_and_tight_for_kp() -> None:
+    settings = Settings.from_env(ENV)
+    assert settings.driver2_timeouts.read >= 60
+    assert settings.kp_timeouts.read < settings.driver2_timeouts.read
+    assert settings.kp_timeouts.deadline < settings.driver2_timeouts.deadline
