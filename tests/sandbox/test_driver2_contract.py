@@ -28,41 +28,12 @@ from driver2_kp.sandbox import (
     SandboxConfig,
     generate,
 )
+from tests._contract import customer as contract_customer
 
 JSON = dict[str, Any]
 
 # The contract's example customer, as the sandbox must serve 74050 (imported from KP).
-GODERIS: Final[JSON] = {
-    "customerNumber": "74050",
-    "legalForm": "natural_person",
-    "salutation": "De heer",
-    "name": "Goderis",
-    "firstName": "Thiemen",
-    "address": {
-        "street": "Kortrijksesteenweg",
-        "houseNumber": "112",
-        "box": "B",
-        "line2": None,
-        "postcode": "9000",
-        "city": "Gent",
-        "province": "Oost-Vlaanderen",
-        "country": "BE",
-    },
-    "phone": "+3292234455",
-    "fax": None,
-    "mobile": "+32475123456",
-    "email": "thiemen.goderis@example.be",
-    "vatLiable": False,
-    "vatNumber": None,
-    "language": "nl-BE",
-    "customerType": "private",
-    "disabledPerson": False,
-    "drivingLicence": "1234567890",
-    "kpReference": FIXED.goderis_kp_id,
-    "remarks": None,
-    "createdAt": "2019-07-15T09:07:00Z",
-    "updatedAt": "2024-02-01T13:45:10Z",
-}
+GODERIS: Final[JSON] = contract_customer() | {"kpReference": FIXED.goderis_kp_id}
 
 CUSTOMER_FIELDS: Final = frozenset(GODERIS)
 ADDRESS_FIELDS: Final = frozenset(GODERIS["address"])

@@ -29,8 +29,7 @@ from driver2_kp import (
 from driver2_kp._convert import read, write
 from driver2_kp._models import VehicleList
 from driver2_kp.sandbox import generate
-
-from ._contract import JSONObject, customer, customer_page, person, person_page, vehicle
+from tests._contract import JSONObject, customer, customer_page, person, person_page, vehicle
 
 DATASET = generate(7, 10, 10)
 DRIVER2 = {"service": "Driver2", "endpoint": "GET /customers/{customerNumber}"}

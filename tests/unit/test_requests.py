@@ -32,8 +32,7 @@ from driver2_kp.driver2 import (
     search_customers_request,
 )
 from driver2_kp.kp import get_person_request, next_offset, read_fehler, search_persons_request
-
-from ._contract import customer, customer_page, person, person_page, vehicle
+from tests._contract import customer, customer_page, person, person_page, vehicle
 
 KP_PARAMETERS = {"nachname", "vorname", "plz", "kundenart", "limit", "offset"}
 
