@@ -47,8 +47,6 @@ __all__ = [
 T = TypeVar("T")
 
 SERVICE: Final = "Driver2"
-PAGE_SIZE: Final = 10
-"""Driver2 answers 10 customers a page."""
 _DIGITS: Final = re.compile(r"[0-9]+")
 _QUERY_NAMES: Final = {
     "customer_number": "customerNumber",

@@ -27,31 +27,12 @@ from driver2_kp.sandbox import (
     SandboxConfig,
     generate,
 )
+from tests._contract import person as contract_person
 
 JSON = dict[str, Any]
 
 # The contract's example Person, as the sandbox must serve the fixed Goderis.
-GODERIS: Final[JSON] = {
-    "kpId": "KP-0012345",
-    "kundenart": "privat",
-    "anrede": "Herr",
-    "nachname": "Goderis",
-    "vorname": "Thiemen",
-    "firma": None,
-    "strasse": "Kortrijksesteenweg",
-    "hausnummer": "112 B",
-    "adresszusatz": None,
-    "plz": "9000",
-    "ort": "Gent",
-    "land": "BE",
-    "telefon": "+3292234455",
-    "mobil": "+32475123456",
-    "fax": None,
-    "email": "thiemen.goderis@example.be",
-    "ustIdNr": None,
-    "sprache": "nl",
-    "geaendertAm": "2024-02-01T13:45:10Z",
-}
+GODERIS: Final[JSON] = contract_person()
 
 PERSON_FIELDS: Final = frozenset(GODERIS)
 NULLABLE_STRINGS: Final = (
