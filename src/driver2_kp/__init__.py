@@ -2,7 +2,8 @@
 
 The public names are re-exported here; everything in a module whose name starts
 with an underscore is private. The clients of the two services live in
-`driver2_kp.driver2` and `driver2_kp.kp` and are re-exported here too. The local
+`driver2_kp.driver2` and `driver2_kp.kp`, the `CustomerLookup` facade in
+`driver2_kp.lookup`; all are re-exported here. The local
 simulator of both services is `driver2_kp.sandbox` (install the ``sandbox`` extra).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from ._auth import Driver2Auth
+from ._criteria import SearchCriteria
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -29,6 +31,7 @@ from ._errors import (
     ServerError,
     TransportError,
     ValidationError,
+    VehicleNotFoundError,
 )
 from ._models import (
     Address,
@@ -45,10 +48,24 @@ from ._models import (
     PersonQuery,
     Vehicle,
 )
+from ._party import Party, PartyRole, Source
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
 from .driver2 import AsyncDriver2Client, Driver2Client
 from .kp import AsyncKPClient, KPClient
+from .lookup import (
+    AppliedParties,
+    AsyncCustomerLookup,
+    Candidate,
+    CustomerLookup,
+    KPSkipReason,
+    Progress,
+    ProgressCallback,
+    SearchResult,
+    Selection,
+    Step,
+    apply_vehicle_parties,
+)
 
 try:
     __version__ = version("driver2-kp")
@@ -58,14 +75,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "APIError",
     "Address",
+    "AppliedParties",
+    "AsyncCustomerLookup",
     "AsyncDriver2Client",
     "AsyncKPClient",
     "AuthenticationError",
     "BadRequestError",
+    "Candidate",
     "ConfigurationError",
     "ConflictError",
     "CriteriaError",
     "Customer",
+    "CustomerLookup",
     "CustomerPage",
     "CustomerQuery",
     "CustomerType",
@@ -77,23 +98,35 @@ __all__ = [
     "IdempotencyKeyReuseError",
     "KPClient",
     "KPSalutation",
+    "KPSkipReason",
     "LegalForm",
     "NewCustomer",
     "NotFoundError",
+    "Party",
+    "PartyRole",
     "Person",
     "PersonKind",
     "PersonPage",
     "PersonQuery",
+    "Progress",
+    "ProgressCallback",
     "RateLimitError",
     "RequestTimeoutError",
     "ResponseFormatError",
     "RetryPolicy",
+    "SearchCriteria",
+    "SearchResult",
     "Secret",
+    "Selection",
     "ServerError",
     "Settings",
+    "Source",
+    "Step",
     "Timeouts",
     "TransportError",
     "ValidationError",
     "Vehicle",
+    "VehicleNotFoundError",
     "__version__",
+    "apply_vehicle_parties",
 ]

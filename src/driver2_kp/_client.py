@@ -13,7 +13,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._http import Flow, Operation, call_flow, run_async, run_sync
+from ._http import Flow, Observer, Operation, call_flow, run_async, run_sync
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
 
@@ -61,6 +61,16 @@ class _Client:
         self._retry = retry
         self._owned = not custom
 
+    @property
+    def timeouts(self) -> Timeouts:
+        """The timeouts of each call, unless a method is given its own."""
+        return self._timeouts
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """When this client retries a failed call."""
+        return self._retry
+
     def _flow(self, operation: Operation[Any], timeouts: Timeouts | None) -> Flow:
         return call_flow(operation.call, timeouts=timeouts or self._timeouts, retry=self._retry)
 
@@ -93,14 +103,19 @@ class SyncClient(_Client):
         )
         self._http = http_client or httpx.Client(transport=transport)
 
-    def _perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
+    def _perform(
+        self,
+        operation: Operation[T],
+        timeouts: Timeouts | None = None,
+        observe: Observer | None = None,
+    ) -> T:
         call = operation.call
 
         def send(timeout: httpx.Timeout) -> httpx.Response:
             request = call.request(self._http, self._base_url, timeout)
             return self._http.send(request, auth=self._auth)
 
-        return operation.read(run_sync(self._flow(operation, timeouts), send))
+        return operation.read(run_sync(self._flow(operation, timeouts), send, observe))
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
@@ -144,14 +159,20 @@ class AsyncClient(_Client):
         )
         self._http = http_client or httpx.AsyncClient(transport=transport)
 
-    async def _perform(self, operation: Operation[T], timeouts: Timeouts | None = None) -> T:
+    async def _perform(
+        self,
+        operation: Operation[T],
+        timeouts: Timeouts | None = None,
+        observe: Observer | None = None,
+    ) -> T:
         call = operation.call
 
         async def send(timeout: httpx.Timeout) -> httpx.Response:
             request = call.request(self._http, self._base_url, timeout)
             return await self._http.send(request, auth=self._auth)
 
-        return operation.read(await run_async(self._flow(operation, timeouts), send))
+        flow = self._flow(operation, timeouts)
+        return operation.read(await run_async(flow, send, observe))
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""

@@ -21,6 +21,7 @@ from stdnum.eu import vat
 
 from ._errors import CriteriaError
 from ._geo import is_valid_postcode
+from ._redact import redacted_repr
 
 __all__ = ["SearchCriteria"]
 
@@ -103,12 +104,16 @@ def _criterion(
 _field = functools.partial(attrs.field, default=None)
 
 
+@redacted_repr()
 @attrs.frozen(kw_only=True)
 class SearchCriteria:
     """The fields of PlanManager's Driver2 search form; all optional, combined with AND.
 
-    >>> SearchCriteria(last_name=" Goderis ", postcode="9000", vat_number="BE 0403.019.261")
-    SearchCriteria(customer_number=None, vat_number='BE0403019261', last_name='Goderis', ...)
+    >>> criteria = SearchCriteria(last_name=" Goderis ", vat_number="BE 0403.019.261")
+    >>> criteria.last_name, criteria.vat_number
+    ('Goderis', 'BE0403019261')
+    >>> criteria  # no personal data in a repr
+    SearchCriteria(vat_number=<personal>, last_name=<personal>)
 
     Raises `CriteriaError` (a `ValueError`) naming the field for a value that
     cannot be right: a VAT number with a wrong checksum, an unknown country code,

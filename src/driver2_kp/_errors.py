@@ -6,7 +6,7 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
     ├── ConfigurationError        settings missing or malformed (also a ValueError)
     ├── CriteriaError             refused before any request: names the field (a ValueError)
     ├── TransportError            no usable answer: connection failed or broke off
-    │   └── RequestTimeoutError   a timeout, or the call's overall deadline, ran out
+    │   └── RequestTimeoutError   a timeout, or the call's or lookup's deadline, ran out
     ├── APIError                  the service answered with an error status
     │   ├── BadRequestError           400: the request was refused as malformed
     │   ├── AuthenticationError       401, 403: credentials missing, wrong or without rights
@@ -17,7 +17,8 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
     │   ├── ValidationError           422, with the field errors
     │   ├── RateLimitError            429, with the delay asked for
     │   └── ServerError               5xx
-    └── ResponseFormatError       the answer does not have the contract's shape
+    ├── ResponseFormatError       the answer does not have the contract's shape
+    └── VehicleNotFoundError      Driver2 has no vehicle with the plate or VIN asked for
 
 Every message names the service and the endpoint (``Driver2 GET /customers``) and
 never carries a secret or personal data (no query values, no bodies).
@@ -48,6 +49,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationError",
+    "VehicleNotFoundError",
 ]
 
 
@@ -95,6 +97,10 @@ class RequestTimeoutError(TransportError):
 
 class ResponseFormatError(_ServiceError):
     """The service answered, but not in the contract's shape (a missing field, a wrong type)."""
+
+
+class VehicleNotFoundError(_ServiceError):
+    """Driver2 has no vehicle with the plate or VIN asked for."""
 
 
 @attrs.frozen

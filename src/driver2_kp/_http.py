@@ -42,6 +42,7 @@ from ._retry import RetryPolicy, Timeouts, parse_retry_after
 __all__ = [
     "Call",
     "ErrorBody",
+    "Observer",
     "Operation",
     "Send",
     "Sleep",
@@ -120,6 +121,8 @@ class Sleep:
 
 Outcome: TypeAlias = httpx.Response | Exception
 Flow: TypeAlias = Generator[Send | Sleep, Outcome | None, httpx.Response]
+Observer: TypeAlias = Callable[[Send | Sleep], None]
+"""Told of each attempt and each wait of a call before it happens (progress reporting)."""
 
 _BY_STATUS: Final[Mapping[int, type[APIError]]] = {
     400: BadRequestError,
@@ -262,10 +265,16 @@ def call_flow(
     raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
 
-def run_sync(flow: Flow, send: Callable[[httpx.Timeout], httpx.Response]) -> httpx.Response:
-    """Drive a call flow with blocking I/O."""
+def run_sync(
+    flow: Flow,
+    send: Callable[[httpx.Timeout], httpx.Response],
+    observe: Observer | None = None,
+) -> httpx.Response:
+    """Drive a call flow with blocking I/O; ``observe`` sees each instruction first."""
     instruction = next(flow)
     while True:
+        if observe is not None:
+            observe(instruction)
         outcome: Outcome | None = None
         if isinstance(instruction, Sleep):
             time.sleep(instruction.seconds)
@@ -282,11 +291,15 @@ def run_sync(flow: Flow, send: Callable[[httpx.Timeout], httpx.Response]) -> htt
 
 
 async def run_async(
-    flow: Flow, send: Callable[[httpx.Timeout], Awaitable[httpx.Response]]
+    flow: Flow,
+    send: Callable[[httpx.Timeout], Awaitable[httpx.Response]],
+    observe: Observer | None = None,
 ) -> httpx.Response:
-    """Drive a call flow with asyncio."""
+    """Drive a call flow with asyncio; ``observe`` sees each instruction first."""
     instruction = next(flow)
     while True:
+        if observe is not None:
+            observe(instruction)
         outcome: Outcome | None = None
         if isinstance(instruction, Sleep):
             await asyncio.sleep(instruction.seconds)

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import attrs
 
+from ._redact import redacted_repr
+
 __all__ = [
     "Address",
     "Customer",
@@ -48,6 +50,7 @@ class CustomerType(enum.StrEnum):
     FLEET = "fleet"
 
 
+@redacted_repr("country")
 @attrs.frozen(kw_only=True)
 class Address:
     """A Driver2 customer's address; every part but the country may be unknown."""
@@ -64,6 +67,15 @@ class Address:
     province: str | None = None
 
 
+@redacted_repr(
+    "customer_number",
+    "legal_form",
+    "customer_type",
+    "kp_reference",
+    "language",
+    "created_at",
+    "updated_at",
+)
 @attrs.frozen(kw_only=True)
 class Customer:
     """A Driver2 customer (``GET /customers/{customerNumber}``)."""
@@ -95,6 +107,7 @@ class Customer:
     remarks: str | None = None
 
 
+@redacted_repr("legal_form", "customer_type", "kp_reference", "language")
 @attrs.frozen(kw_only=True)
 class NewCustomer:
     """A customer to create in Driver2 (the import of a KP person).
@@ -134,6 +147,7 @@ class CustomerPage:
     total_pages: int
 
 
+@redacted_repr("make", "model", "first_registration")
 @attrs.frozen(kw_only=True)
 class Vehicle:
     """A Driver2 vehicle with the customers who own, drive and lease it."""
@@ -160,6 +174,7 @@ def _blank_to_none(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
 
+@redacted_repr()
 @attrs.frozen(kw_only=True)
 class CustomerQuery:
     """The criteria of a Driver2 search; all given ones must match (AND).
@@ -205,6 +220,7 @@ class KPSalutation(enum.StrEnum):
     FIRMA = "Firma"
 
 
+@redacted_repr("kp_id", "kind", "language", "changed_at")
 @attrs.frozen(kw_only=True)
 class Person:
     """A KP person (``GET /personen/{kpId}``), with English attribute names."""
@@ -259,6 +275,7 @@ class PersonPage:
     offset: int
 
 
+@redacted_repr("kind")
 @attrs.frozen(kw_only=True)
 class PersonQuery:
     """The criteria of a KP search. KP knows no others.

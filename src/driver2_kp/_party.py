@@ -24,6 +24,7 @@ from ._models import (
     Person,
     PersonKind,
 )
+from ._redact import redacted_repr
 
 __all__ = [
     "Party",
@@ -75,6 +76,9 @@ _LOADABLE: Final = frozenset(
 )
 
 
+@redacted_repr(
+    "source", "driver2_number", "kp_id", "legal_form", "customer_type", "country", "language"
+)
 @attrs.frozen(kw_only=True)
 class Party:
     """A PlanManager party, shaped after the party form.

@@ -1,8 +1,520 @@
-"""The lookup rules R1-R13 of PlanManager FAQ #1267, as the `CustomerLookup` facade.
+"""`CustomerLookup`: the rules R1-R13 of PlanManager FAQ #1267 on top of the two clients.
 
-Intentionally empty until the clients it builds on land.
+Find a customer in Driver2, or in KP when Driver2 has none, and turn the one the
+user picks into a PlanManager `Party`::
+
+    from driver2_kp import CustomerLookup, PartyRole, SearchCriteria, Settings
+
+    with CustomerLookup.from_settings(Settings.from_env()) as lookup:
+        result = lookup.search(
+            SearchCriteria(last_name="Goderis", postcode="9000"), role=PartyRole.DRIVER
+        )
+        for candidate in result.candidates:  # the first page, 10 at most
+            print(candidate.name, candidate.first_name, candidate.driver2_number)
+        party = lookup.select(result.candidates[0]).party
+
+Every decision lives in pure functions (`driver2_kp._rules`); `CustomerLookup`
+and `AsyncCustomerLookup` only make the calls those decide on, each lookup
+within one overall deadline, and report progress to an optional callback.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import attrs
+
+from ._client import AsyncClient, SyncClient
+from ._criteria import SearchCriteria
+from ._errors import Driver2KPError, RequestTimeoutError
+from ._http import Observer, Send, Sleep
+from ._party import Party, PartyRole, Source
+from ._retry import Timeouts
+from ._rules import (
+    AppliedParties,
+    Ask,
+    Candidate,
+    KPSkipReason,
+    LookupFlow,
+    SearchResult,
+    Selection,
+    Step,
+    advance,
+    apply_vehicle_parties,
+    candidates_of,
+    following_page,
+    search_flow,
+    search_kp_flow,
+    select_flow,
+    vehicle_flow,
+    vehicle_parties_of,
+)
+from ._settings import Settings
+from .driver2 import AsyncDriver2Client, Driver2Client
+from .kp import AsyncKPClient, KPClient
+
+__all__ = [
+    "AppliedParties",
+    "AsyncCustomerLookup",
+    "Candidate",
+    "CustomerLookup",
+    "KPSkipReason",
+    "Progress",
+    "ProgressCallback",
+    "SearchResult",
+    "Selection",
+    "Step",
+    "apply_vehicle_parties",
+]
+
+T = TypeVar("T")
+
+_KP_SHARE: Final = 0.25
+"""At most this share of a lookup's time is kept back for a KP search after Driver2."""
+
+
+@attrs.frozen(kw_only=True)
+class Progress:
+    """What a lookup is doing, reported before each attempt and each wait (R13).
+
+    Example::
+
+        lookup = CustomerLookup.from_settings(settings, on_progress=print)
+        lookup.search(SearchCriteria(last_name="Goderis"))
+        # prints: searching Driver2 (attempt 1), 0 s so far, 330 s left
+    """
+
+    step: Step
+    attempt: int
+    """The attempt under way or about to start, from 1."""
+    elapsed: float
+    """Seconds since the lookup started."""
+    time_left: float
+    """Seconds before the lookup's deadline."""
+    retry_in: float | None = None
+    """When waiting before a retry: how many seconds."""
+
+    def __str__(self) -> str:
+        doing = (
+            f"{self.step} (retry {self.attempt} in {self.retry_in:.0f} s)"
+            if self.retry_in is not None
+            else f"{self.step} (attempt {self.attempt})"
+        )
+        return f"{doing}, {self.elapsed:.0f} s so far, {self.time_left:.0f} s left"
+
+
+ProgressCallback = Callable[[Progress], None]
+"""Called with each `Progress`, in the thread or task doing the lookup."""
+
+
+class _Run:
+    """One lookup: its deadline, and what its progress callback is told."""
+
+    def __init__(
+        self,
+        deadline: float,
+        on_progress: ProgressCallback | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._deadline = deadline
+        self._on_progress = on_progress
+        self._clock = clock
+        self._started = clock()
+
+    def left(self) -> float:
+        return self._deadline - (self._clock() - self._started)
+
+    def timeouts(self, ask: Ask, base: Timeouts, kp: Timeouts) -> Timeouts:
+        """``base`` with its deadline cut to the lookup's time left (less KP's share)."""
+        left = self.left()
+        if ask.leave_time_for_kp:
+            left -= min(kp.deadline, self._deadline * _KP_SHARE)
+        if left <= 0:
+            call = ask.operation.call
+            raise RequestTimeoutError(
+                f"the lookup's deadline of {self._deadline:g} s ran out",
+                service=call.service,
+                endpoint=call.endpoint,
+            )
+        return attrs.evolve(base, deadline=min(base.deadline, left))
+
+    def observer(self, step: Step) -> Observer | None:
+        if self._on_progress is None:
+            return None
+        report = self._on_progress
+        attempt = 1
+
+        def observe(instruction: Send | Sleep) -> None:
+            nonlocal attempt
+            elapsed = self._clock() - self._started
+            if isinstance(instruction, Send):
+                attempt = instruction.attempt
+                progress = Progress(
+                    step=step, attempt=attempt, elapsed=elapsed, time_left=self.left()
+                )
+            else:
+                progress = Progress(
+                    step=step,
+                    attempt=attempt + 1,
+                    elapsed=elapsed,
+                    time_left=self.left(),
+                    retry_in=instruction.seconds,
+                )
+            report(progress)
+
+        return observe
+
+
+def _check_deadline(deadline: float) -> float:
+    if not deadline > 0:
+        raise ValueError(f"deadline must be > 0 seconds, not {deadline!r}")
+    return deadline
+
+
+class _Lookup:
+    """What both facades hold: the two clients, the deadline, the progress callback."""
+
+    _driver2: SyncClient | AsyncClient
+    _kp: SyncClient | AsyncClient
+
+    def __init__(
+        self,
+        driver2: SyncClient | AsyncClient,
+        kp: SyncClient | AsyncClient,
+        *,
+        deadline: float | None,
+        on_progress: ProgressCallback | None,
+        owned: bool,
+    ) -> None:
+        self._driver2 = driver2
+        self._kp = kp
+        self.deadline = _check_deadline(
+            deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline
+        )
+        """Seconds one lookup may take, retries and the KP fallback included."""
+        self._on_progress = on_progress
+        self._owned = owned
+
+    def _start(self) -> _Run:
+        return _Run(self.deadline, self._on_progress)
+
+    def _how(
+        self, run: _Run, ask: Ask
+    ) -> tuple[SyncClient | AsyncClient, Timeouts, Observer | None]:
+        client = self._driver2 if ask.source is Source.DRIVER2 else self._kp
+        timeouts = run.timeouts(ask, client.timeouts, self._kp.timeouts)
+        return client, timeouts, run.observer(ask.step)
+
+    def __repr__(self) -> str:
+        clients = f"driver2={self._driver2!r}, kp={self._kp!r}"
+        return f"{type(self).__name__}({clients}, deadline={self.deadline:g})"
+
+
+class CustomerLookup(_Lookup):
+    """Find a customer in Driver2 or KP and make it a PlanManager party (R1-R13).
+
+    Make one with `from_settings` (it then owns its clients and closes them), or
+    from clients you hold (they are left open). Use it as a context manager; it
+    is safe to share between threads.
+
+    ``deadline`` bounds each lookup (a search with its KP fallback, a selection
+    with its import), retries and waits included; by default the Driver2 and the
+    KP call deadlines added up (330 s with the default settings). ``on_progress``
+    is told before every attempt and every wait (`Progress`); an exception it
+    raises stops the lookup and propagates.
+
+    Example::
+
+        with CustomerLookup.from_settings(Settings.from_env()) as lookup:
+            result = lookup.search(SearchCriteria(last_name="Peeters", first_name="Ann"))
+            if result.source is Source.KP:
+                print("Driver2 has nobody by that name; from KP:", result.total)
+    """
+
+    _driver2: Driver2Client
+    _kp: KPClient
+
+    def __init__(
+        self,
+        driver2: Driver2Client,
+        kp: KPClient,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress, owned=False)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Self:
+        """A lookup with its own clients for ``settings``; closing it closes them."""
+        lookup = cls(
+            Driver2Client(settings), KPClient(settings), deadline=deadline, on_progress=on_progress
+        )
+        lookup._owned = True
+        return lookup
+
+    @property
+    def driver2(self) -> Driver2Client:
+        """The Driver2 client, for what the rules do not cover."""
+        return self._driver2
+
+    @property
+    def kp(self) -> KPClient:
+        """The KP client, for what the rules do not cover."""
+        return self._kp
+
+    def _run(self, flow: LookupFlow[T]) -> T:
+        run = self._start()
+        step = advance(flow)
+        while isinstance(step, Ask):
+            try:
+                client, timeouts, observe = self._how(run, step)
+                assert isinstance(client, SyncClient)
+                answer = client._perform(step.operation, timeouts, observe)
+            except Driver2KPError as error:
+                step = advance(flow, error=error)
+            else:
+                step = advance(flow, answer)
+        result: T = step.value
+        return result
+
+    def search(
+        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    ) -> SearchResult:
+        """Search Driver2 with every criterion (R1); KP too when Driver2 finds nobody (R3).
+
+        ``role`` names the party being filled in; one that cannot be loaded from
+        Driver2 raises `CriteriaError` (R11), as does an empty search, before any
+        request. ``page`` picks a page of 10 (R2).
+
+        When Driver2 finds nobody and a last name is given, KP is searched with
+        the criteria it takes (R5-R7), and ``result.source`` is `Source.KP`;
+        otherwise ``result.kp_skipped_reason`` says why not. When Driver2 is down
+        or too slow, KP is searched in its place if the criteria allow it, and
+        ``result.driver2_error`` says what happened; if they do not, that error
+        is raised.
+
+        Example::
+
+            result = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
+            result.source, result.total
+            # (<Source.DRIVER2: 'driver2'>, 1)
+        """
+        return self._run(search_flow(criteria, role=role, page=page))
+
+    def search_kp(
+        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    ) -> SearchResult:
+        """Search KP (the "KP" button, R4): last name, first name and postcode only.
+
+        Without a last name of at least 2 characters, raises `CriteriaError` for
+        ``last_name`` before any request (R5). A first name restricts the search
+        to private persons (R6); ``result.dropped_for_kp`` names the criteria KP
+        was not given (R7).
+
+        Example::
+
+            lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
+            # SearchResult(source=<Source.KP: 'kp'>, ..., dropped_for_kp=('email',), ...)
+        """
+        return self._run(search_kp_flow(criteria, role=role, page=page))
+
+    def iter_candidates(self, result: SearchResult) -> Iterator[Candidate]:
+        """Every candidate from ``result``'s source: its page, then the next ones (R2).
+
+        Lazy: a page is fetched only when the one before it is used up, each
+        within the lookup deadline of its own.
+
+        Example::
+
+            names = [c.name for c in lookup.iter_candidates(result)]
+        """
+        yield from result.candidates
+        ask = following_page(result.query, result.answer)
+        while ask is not None:
+            answer = self._run(_one(ask))
+            yield from candidates_of(answer)
+            ask = following_page(result.query, answer)
+
+    def select(self, candidate: Candidate) -> Selection:
+        """The party for ``candidate``; a KP candidate is imported into Driver2 first (R8-R10).
+
+        A Driver2 candidate needs no request. A KP candidate is created in Driver2
+        (without its VAT number, R10) under an idempotency key, so selecting it
+        again never makes a second customer (R8); if it exists already, that
+        customer is fetched. If the import fails for any reason, the party is
+        still made from the KP data and ``import_error`` says why (R9).
+
+        Example::
+
+            selection = lookup.select(kp_result.candidates[0])
+            selection.imported, selection.party.vat_number
+            # (True, 'BE0403019261')
+        """
+        return self._run(select_flow(candidate))
+
+    def vehicle_parties(
+        self, *, plate: str | None = None, vin: str | None = None
+    ) -> dict[PartyRole, Party]:
+        """The owner, driver and lessee of a vehicle, as OWNER, DRIVER and INSURED (R12).
+
+        Give exactly one of ``plate`` and ``vin``. Raises `VehicleNotFoundError`
+        if Driver2 has no such vehicle. A role without a customer is left out;
+        `apply_vehicle_parties` puts these over the parties you hold.
+
+        Example::
+
+            lookup.vehicle_parties(plate="1-ABC-123").keys()
+            # dict_keys([<PartyRole.OWNER: 'owner'>, <PartyRole.DRIVER: 'driver'>, ...])
+        """
+        return vehicle_parties_of(self._run(vehicle_flow(plate=plate, vin=vin)))
+
+    def close(self) -> None:
+        """Close the clients, if they were made by `from_settings`."""
+        if self._owned:
+            self._driver2.close()
+            self._kp.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncCustomerLookup(_Lookup):
+    """The asyncio twin of `CustomerLookup`: the same methods, awaited.
+
+    Example::
+
+        async with AsyncCustomerLookup.from_settings(Settings.from_env()) as lookup:
+            result = await lookup.search(SearchCriteria(last_name="Goderis"))
+            async for candidate in lookup.iter_candidates(result):
+                print(candidate.name)
+    """
+
+    _driver2: AsyncDriver2Client
+    _kp: AsyncKPClient
+
+    def __init__(
+        self,
+        driver2: AsyncDriver2Client,
+        kp: AsyncKPClient,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress, owned=False)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Self:
+        """A lookup with its own clients for ``settings``; closing it closes them."""
+        lookup = cls(
+            AsyncDriver2Client(settings),
+            AsyncKPClient(settings),
+            deadline=deadline,
+            on_progress=on_progress,
+        )
+        lookup._owned = True
+        return lookup
+
+    @property
+    def driver2(self) -> AsyncDriver2Client:
+        """The Driver2 client, for what the rules do not cover."""
+        return self._driver2
+
+    @property
+    def kp(self) -> AsyncKPClient:
+        """The KP client, for what the rules do not cover."""
+        return self._kp
+
+    async def _run(self, flow: LookupFlow[T]) -> T:
+        run = self._start()
+        step = advance(flow)
+        while isinstance(step, Ask):
+            try:
+                client, timeouts, observe = self._how(run, step)
+                assert isinstance(client, AsyncClient)
+                answer = await client._perform(step.operation, timeouts, observe)
+            except Driver2KPError as error:
+                step = advance(flow, error=error)
+            else:
+                step = advance(flow, answer)
+        result: T = step.value
+        return result
+
+    async def search(
+        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    ) -> SearchResult:
+        """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
+        return await self._run(search_flow(criteria, role=role, page=page))
+
+    async def search_kp(
+        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    ) -> SearchResult:
+        """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
+        return await self._run(search_kp_flow(criteria, role=role, page=page))
+
+    async def iter_candidates(self, result: SearchResult) -> AsyncIterator[Candidate]:
+        """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
+        for candidate in result.candidates:
+            yield candidate
+        ask = following_page(result.query, result.answer)
+        while ask is not None:
+            answer = await self._run(_one(ask))
+            for candidate in candidates_of(answer):
+                yield candidate
+            ask = following_page(result.query, answer)
+
+    async def select(self, candidate: Candidate) -> Selection:
+        """The party for ``candidate``, imported from KP if need be: see `CustomerLookup.select`."""
+        return await self._run(select_flow(candidate))
+
+    async def vehicle_parties(
+        self, *, plate: str | None = None, vin: str | None = None
+    ) -> dict[PartyRole, Party]:
+        """A vehicle's owner, driver and lessee: see `CustomerLookup.vehicle_parties`."""
+        return vehicle_parties_of(await self._run(vehicle_flow(plate=plate, vin=vin)))
+
+    async def aclose(self) -> None:
+        """Close the clients, if they were made by `from_settings`."""
+        if self._owned:
+            await self._driver2.aclose()
+            await self._kp.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _one(ask: Ask) -> LookupFlow[Any]:
+    """A flow of one ask, giving its answer: a further page."""
+    answer: Any = yield ask
+    return answer

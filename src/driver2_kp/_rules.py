@@ -1,0 +1,579 @@
+"""The lookup rules R1-R13 of FAQ #1267 as pure functions and sans-I/O flows.
+
+Nothing here sends a request. The functions decide what to ask Driver2 and KP
+and how to read their answers; the *flows* are generators that yield each call
+to make (an `Ask`) and receive its answer, or have its error thrown in. The sync
+and async facades of `driver2_kp.lookup` only perform the asks, so both share
+every decision, and the rules can be tested on plain values.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Generator, Mapping
+from typing import Any, Final, TypeAlias, TypeVar
+
+import attrs
+
+from ._convert import write
+from ._criteria import SearchCriteria
+from ._errors import (
+    CriteriaError,
+    Driver2KPError,
+    DuplicateCustomerError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+    VehicleNotFoundError,
+)
+from ._http import Operation
+from ._models import (
+    Customer,
+    CustomerPage,
+    CustomerQuery,
+    NewCustomer,
+    Person,
+    PersonKind,
+    PersonPage,
+    PersonQuery,
+    Vehicle,
+)
+from ._party import (
+    Party,
+    PartyRole,
+    Source,
+    new_customer_from_person,
+    party_from_customer,
+    party_from_person,
+)
+from ._redact import redacted_repr
+from .driver2 import (
+    create_customer_request,
+    find_vehicles_request,
+    get_customer_request,
+    next_page,
+    search_customers_request,
+)
+from .kp import next_offset, search_persons_request
+
+__all__ = [
+    "KP_CRITERIA",
+    "PAGE_SIZE",
+    "AppliedParties",
+    "Ask",
+    "Candidate",
+    "Finished",
+    "KPSkipReason",
+    "LookupFlow",
+    "SearchResult",
+    "Selection",
+    "Step",
+    "advance",
+    "apply_vehicle_parties",
+    "candidates_of",
+    "check_role",
+    "driver2_query",
+    "dropped_for_kp",
+    "following_page",
+    "import_key",
+    "kp_query",
+    "kp_skip_reason",
+    "search_flow",
+    "search_kp_flow",
+    "select_flow",
+    "vehicle_flow",
+    "vehicle_parties_of",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PAGE_SIZE: Final = 10
+"""Candidates per page, from either source: the FAQ's result table shows 10."""
+KP_CRITERIA: Final = ("last_name", "first_name", "postcode")
+"""The only criteria forwarded to KP (R7)."""
+_KP_MIN_LAST_NAME: Final = 2
+# Driver2 is down, too slow or broken: the search may go on at KP (R3). Other
+# errors (credentials, a refused request) are the caller's to fix, and raised.
+_UNAVAILABLE: Final = (TransportError, ServerError, RateLimitError, ResponseFormatError)
+_IMPORT_KEYS: Final = uuid.UUID("6f1b3c52-4a0e-4e7e-9a55-3d0c2b9f1e21")
+
+
+class Step(enum.StrEnum):
+    """What a lookup is doing; `Progress` reports it."""
+
+    SEARCH_DRIVER2 = "searching Driver2"
+    SEARCH_KP = "searching KP"
+    NEXT_PAGE = "fetching the next page"
+    IMPORT = "importing the KP person into Driver2"
+    FETCH_EXISTING = "fetching the existing Driver2 customer"
+    LOAD_VEHICLE = "loading the vehicle from Driver2"
+
+
+class KPSkipReason(enum.StrEnum):
+    """Why a `CustomerLookup.search` did not search KP by itself (R3)."""
+
+    DRIVER2_FOUND_CUSTOMERS = "Driver2 found customers; search_kp searches KP as well"
+    NO_LAST_NAME = "KP needs a last name, and none was given"
+    LAST_NAME_TOO_SHORT = "KP needs a last name of at least 2 characters"
+
+
+# --- what the caller gets -------------------------------------------------------------
+
+
+@redacted_repr("source", "driver2_number", "kp_id")
+@attrs.frozen(kw_only=True)
+class Candidate:
+    """One row of PlanManager's result table: a Driver2 customer or a KP person.
+
+    ``record`` is the whole `Customer` or `Person` it came from; hand the
+    candidate to `CustomerLookup.select` to turn it into a party.
+
+    Example::
+
+        [(c.name, c.first_name, c.driver2_number) for c in result.candidates]
+        # [('Goderis', 'Thiemen', '74050')]
+    """
+
+    source: Source
+    name: str
+    """Last name, or company name."""
+    record: Customer | Person
+    first_name: str | None = None
+    driver2_number: str | None = None
+    """The Driver2 customer number (a Driver2 candidate, or a KP one already imported)."""
+    kp_id: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    """The phone number, or else the mobile one."""
+    email: str | None = None
+    vat_number: str | None = None
+
+
+@redacted_repr(
+    "source",
+    "total",
+    "page",
+    "kp_skipped_reason",
+    "dropped_for_kp",
+    "driver2_error",
+    "kp_error",
+    "role",
+)
+@attrs.frozen(kw_only=True)
+class SearchResult:
+    """The answer to `CustomerLookup.search` or `CustomerLookup.search_kp`: one page.
+
+    ``candidates`` all come from ``source``; ``total`` counts the hits there.
+    `CustomerLookup.iter_candidates` goes on from here, page by page.
+
+    Example::
+
+        result.source, result.total, result.kp_skipped_reason
+        # (<Source.DRIVER2: 'driver2'>, 1, <KPSkipReason.DRIVER2_FOUND_CUSTOMERS: ...>)
+    """
+
+    source: Source
+    """Where the candidates come from: Driver2, or KP (asked for, or the fallback of R3)."""
+    candidates: tuple[Candidate, ...]
+    """This page of candidates, at most 10."""
+    total: int
+    """How many candidates ``source`` has for the criteria, on every page."""
+    page: int
+    """The number of this page, from 1."""
+    criteria: SearchCriteria
+    """The criteria searched for, normalised."""
+    query: CustomerQuery | PersonQuery
+    """What was sent to ``source``: a `CustomerQuery` (Driver2) or a `PersonQuery` (KP)."""
+    answer: CustomerPage | PersonPage
+    """The page as ``source`` answered it."""
+    role: PartyRole | None = None
+    """The party being filled in, if one was named."""
+    kp_skipped_reason: KPSkipReason | None = None
+    """Why KP was not searched automatically; ``None`` when it was searched (R3)."""
+    dropped_for_kp: tuple[str, ...] = ()
+    """When KP was searched: the criteria it was not given (R7), e.g. ``("email",)``."""
+    driver2_error: Driver2KPError | None = None
+    """Why Driver2 gave no answer, when KP was searched in its place (R3)."""
+    kp_error: Driver2KPError | None = None
+    """Why the automatic KP search failed, after Driver2 found nobody."""
+
+    @property
+    def pages(self) -> int:
+        """How many pages of 10 the hits fill."""
+        return -(-self.total // PAGE_SIZE)
+
+
+@redacted_repr("party", "imported", "import_error", "customer")
+@attrs.frozen(kw_only=True)
+class Selection:
+    """What selecting a candidate gives: the party, and for a KP candidate the import (R8-R10).
+
+    Example::
+
+        selection = lookup.select(kp_result.candidates[0])
+        selection.imported, selection.party.driver2_number
+        # (True, '100001')
+    """
+
+    party: Party
+    """The PlanManager party. From KP data for a KP candidate, whatever the import's outcome."""
+    imported: bool = False
+    """Whether a KP candidate now has its Driver2 customer: created now, or found already there."""
+    import_error: Driver2KPError | None = None
+    """Why the import failed; the party is then made from the KP data alone (R9)."""
+    customer: Customer | None = None
+    """The Driver2 customer: the one selected, created by the import, or found already there."""
+
+
+@attrs.frozen
+class AppliedParties:
+    """The parties after applying a vehicle's over the ones held (R12).
+
+    Example::
+
+        applied = apply_vehicle_parties(held, lookup.vehicle_parties(plate="1-ABC-123"))
+        applied.overwritten
+        # frozenset({<PartyRole.DRIVER: 'driver'>})
+    """
+
+    parties: dict[PartyRole, Party]
+    """Every party: the vehicle's, and those held for the other roles."""
+    overwritten: frozenset[PartyRole]
+    """The roles whose held party was replaced by a different one from the vehicle."""
+
+
+# --- pure rules -----------------------------------------------------------------------
+
+
+def check_role(role: PartyRole | None) -> None:
+    """R11: refuse a party that cannot be loaded from Driver2."""
+    if role is not None and not role.loadable:
+        loadable = ", ".join(r.value for r in PartyRole if r.loadable)
+        raise CriteriaError("role", f"{role.value} cannot be loaded from Driver2, only {loadable}")
+
+
+def _check_page(page: int) -> None:
+    if page < 1:
+        raise CriteriaError("page", "pages are numbered from 1")
+
+
+def driver2_query(criteria: SearchCriteria) -> CustomerQuery:
+    """R1: every criterion given goes to Driver2; at least one is needed."""
+    if criteria.is_empty():
+        raise CriteriaError("criteria", "a search needs at least one criterion")
+    return CustomerQuery(
+        customer_number=criteria.customer_number,
+        vat_number=criteria.vat_number,
+        name=criteria.last_name,
+        first_name=criteria.first_name,
+        email=criteria.email,
+        phone=criteria.phone,
+        postcode=criteria.postcode,
+        country=criteria.country,
+    )
+
+
+def kp_skip_reason(criteria: SearchCriteria) -> KPSkipReason | None:
+    """R5: why KP cannot be searched with these criteria, or ``None`` if it can."""
+    if criteria.last_name is None:
+        return KPSkipReason.NO_LAST_NAME
+    if len(criteria.last_name) < _KP_MIN_LAST_NAME:
+        return KPSkipReason.LAST_NAME_TOO_SHORT
+    return None
+
+
+def kp_query(criteria: SearchCriteria) -> PersonQuery:
+    """R5-R7: the KP search for these criteria; `CriteriaError` naming ``last_name`` if none.
+
+    Only the last name, the first name and the postcode are forwarded; a first
+    name restricts the search to private persons.
+    """
+    reason = kp_skip_reason(criteria)
+    if reason is not None or criteria.last_name is None:
+        raise CriteriaError("last_name", str(reason))
+    return PersonQuery(
+        last_name=criteria.last_name,
+        first_name=criteria.first_name,
+        postcode=criteria.postcode,
+        kind=PersonKind.PRIVATE if criteria.first_name else None,
+    )
+
+
+def dropped_for_kp(criteria: SearchCriteria) -> tuple[str, ...]:
+    """R7: the criteria given that KP is not told, in the form's order."""
+    return tuple(name for name in criteria.given() if name not in KP_CRITERIA)
+
+
+def _candidate_from_customer(customer: Customer) -> Candidate:
+    return Candidate(
+        source=Source.DRIVER2,
+        record=customer,
+        name=customer.name,
+        first_name=customer.first_name,
+        driver2_number=customer.customer_number,
+        kp_id=customer.kp_reference,
+        postcode=customer.address.postcode,
+        phone=customer.phone or customer.mobile,
+        email=customer.email,
+        vat_number=customer.vat_number,
+    )
+
+
+def _candidate_from_person(person: Person) -> Candidate:
+    party = party_from_person(person)
+    return Candidate(
+        source=Source.KP,
+        record=person,
+        name=party.name,
+        first_name=party.first_name,
+        kp_id=person.kp_id,
+        postcode=person.postcode,
+        phone=person.phone or person.mobile,
+        email=person.email,
+        vat_number=person.vat_number,
+    )
+
+
+def candidates_of(answer: CustomerPage | PersonPage) -> tuple[Candidate, ...]:
+    """The candidates of one page, in the order the service gave them."""
+    if isinstance(answer, CustomerPage):
+        return tuple(_candidate_from_customer(c) for c in answer.items)
+    return tuple(_candidate_from_person(p) for p in answer.items)
+
+
+def import_key(new: NewCustomer) -> str:
+    """R8: the ``Idempotency-Key`` of creating ``new``, the import of a KP person.
+
+    The same person with the same data always gets the same key, so a retried or
+    repeated import replays the first one instead of creating a second customer;
+    changed data gets a new key, and Driver2's unique ``kpReference`` answers 409.
+    """
+    body = json.dumps(write(new), sort_keys=True)
+    return str(uuid.uuid5(_IMPORT_KEYS, hashlib.sha256(body.encode()).hexdigest()))
+
+
+def vehicle_parties_of(vehicle: Vehicle) -> dict[PartyRole, Party]:
+    """R12: the vehicle's owner, driver and lessee as the parties owner, driver and insured."""
+    people = {
+        PartyRole.OWNER: vehicle.owner,
+        PartyRole.DRIVER: vehicle.driver,
+        PartyRole.INSURED: vehicle.lessee,
+    }
+    return {role: party_from_customer(c) for role, c in people.items() if c is not None}
+
+
+def apply_vehicle_parties(
+    held: Mapping[PartyRole, Party], loaded: Mapping[PartyRole, Party]
+) -> AppliedParties:
+    """R12: put a vehicle's parties over those held, and say which were overwritten.
+
+    ``held`` is left as it was. A role counts as overwritten when a party was held
+    for it and the vehicle brings a different one.
+
+    Example::
+
+        applied = apply_vehicle_parties({PartyRole.DRIVER: someone}, vehicle_parties)
+        applied.overwritten
+        # frozenset({<PartyRole.DRIVER: 'driver'>})
+    """
+    overwritten = frozenset(
+        role for role, party in loaded.items() if role in held and held[role] != party
+    )
+    return AppliedParties({**held, **loaded}, overwritten)
+
+
+# --- flows ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Ask:
+    """One call a flow needs made: to ``source``, as part of ``step``."""
+
+    source: Source
+    step: Step
+    operation: Operation[Any]
+    leave_time_for_kp: bool = False
+    """Whether a KP search may follow, so the call must leave time for it (R3, R13)."""
+
+
+@attrs.frozen
+class Finished:
+    """A flow's end, and what it gives."""
+
+    value: Any
+
+
+LookupFlow: TypeAlias = Generator[Ask, Any, T]
+"""A flow: yields `Ask`s, is sent each answer (or thrown its error), returns ``T``."""
+
+
+def advance(
+    flow: LookupFlow[Any], answer: object = None, error: Driver2KPError | None = None
+) -> Ask | Finished:
+    """Give a flow the answer to its last ask (or its error), and get its next ask or end."""
+    try:
+        return flow.throw(error) if error is not None else flow.send(answer)
+    except StopIteration as done:
+        return Finished(done.value)
+
+
+def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask:
+    offset = (page - 1) * PAGE_SIZE
+    return Ask(Source.KP, step, search_persons_request(query, limit=PAGE_SIZE, offset=offset))
+
+
+def search_flow(
+    criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+) -> LookupFlow[SearchResult]:
+    """R1-R3: search Driver2, and KP when Driver2 finds nobody or fails and a last name allows.
+
+    Invalid requests (R11, an empty search, a bad page) are refused before the
+    first ask. Driver2 being unavailable leads to KP when the criteria allow it,
+    the result carrying Driver2's error; otherwise that error is raised.
+    """
+    check_role(role)
+    _check_page(page)
+    query = driver2_query(criteria)
+    reason = kp_skip_reason(criteria)
+    found: SearchResult | None = None
+    driver2_error: Driver2KPError | None = None
+    try:
+        customers: CustomerPage = yield Ask(
+            Source.DRIVER2,
+            Step.SEARCH_DRIVER2,
+            search_customers_request(query, page=page),
+            leave_time_for_kp=reason is None,
+        )
+    except _UNAVAILABLE as error:
+        if reason is not None:
+            raise
+        driver2_error = error
+    else:
+        found = SearchResult(
+            source=Source.DRIVER2,
+            candidates=candidates_of(customers),
+            total=customers.total_items,
+            page=page,
+            criteria=criteria,
+            query=query,
+            answer=customers,
+            role=role,
+            kp_skipped_reason=(
+                KPSkipReason.DRIVER2_FOUND_CUSTOMERS if customers.total_items else reason
+            ),
+        )
+        if found.kp_skipped_reason is not None:
+            return found
+    persons_query = kp_query(criteria)
+    dropped = dropped_for_kp(criteria)
+    try:
+        persons: PersonPage = yield _kp_ask(persons_query, page)
+    except Driver2KPError as error:
+        if found is None:
+            assert driver2_error is not None
+            driver2_error.add_note(f"KP, searched in its place, failed too: {error}")
+            raise driver2_error from None
+        return attrs.evolve(found, dropped_for_kp=dropped, kp_error=error)
+    return SearchResult(
+        source=Source.KP,
+        candidates=candidates_of(persons),
+        total=persons.total,
+        page=page,
+        criteria=criteria,
+        query=persons_query,
+        answer=persons,
+        role=role,
+        dropped_for_kp=dropped,
+        driver2_error=driver2_error,
+    )
+
+
+def search_kp_flow(
+    criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+) -> LookupFlow[SearchResult]:
+    """R4-R7: the "KP" button: search KP with the criteria it takes; errors are raised."""
+    check_role(role)
+    _check_page(page)
+    query = kp_query(criteria)
+    persons: PersonPage = yield _kp_ask(query, page)
+    return SearchResult(
+        source=Source.KP,
+        candidates=candidates_of(persons),
+        total=persons.total,
+        page=page,
+        criteria=criteria,
+        query=query,
+        answer=persons,
+        role=role,
+        dropped_for_kp=dropped_for_kp(criteria),
+    )
+
+
+def following_page(
+    query: CustomerQuery | PersonQuery, answer: CustomerPage | PersonPage
+) -> Ask | None:
+    """R2: the ask for the page after ``answer``, or ``None`` if it was the last."""
+    if isinstance(answer, CustomerPage):
+        number = next_page(answer)
+        if number is None or not isinstance(query, CustomerQuery):
+            return None
+        return Ask(Source.DRIVER2, Step.NEXT_PAGE, search_customers_request(query, page=number))
+    offset = next_offset(answer)
+    if offset is None or not isinstance(query, PersonQuery):
+        return None
+    operation = search_persons_request(query, limit=PAGE_SIZE, offset=offset)
+    return Ask(Source.KP, Step.NEXT_PAGE, operation)
+
+
+def select_flow(candidate: Candidate) -> LookupFlow[Selection]:
+    """R8-R10: a Driver2 candidate's party; a KP candidate imported, its data never lost.
+
+    A KP person is created in Driver2 without its VAT number, under `import_key`;
+    a 409 duplicate fetches the customer that exists. Whatever happens, the party
+    is made from the KP data (VAT number included), with the Driver2 number when
+    there is one, and any failure attached.
+    """
+    if isinstance(candidate.record, Customer):
+        customer = candidate.record
+        return Selection(party=party_from_customer(customer), customer=customer)
+    person = candidate.record
+    party = party_from_person(person)
+    new = new_customer_from_person(person)
+    try:
+        customer = yield Ask(
+            Source.DRIVER2,
+            Step.IMPORT,
+            create_customer_request(new, idempotency_key=import_key(new)),
+        )
+    except DuplicateCustomerError as duplicate:
+        number = duplicate.existing_customer_number
+        if number is None:
+            return Selection(party=party, import_error=duplicate)
+        party = attrs.evolve(party, driver2_number=number)
+        try:
+            customer = yield Ask(Source.DRIVER2, Step.FETCH_EXISTING, get_customer_request(number))
+        except Driver2KPError as error:
+            return Selection(party=party, import_error=error)
+    except Driver2KPError as error:
+        return Selection(party=party, import_error=error)
+    party = attrs.evolve(party, driver2_number=customer.customer_number)
+    return Selection(party=party, imported=True, customer=customer)
+
+
+def vehicle_flow(*, plate: str | None = None, vin: str | None = None) -> LookupFlow[Vehicle]:
+    """R12: the one vehicle with this plate or VIN; `VehicleNotFoundError` if none."""
+    operation = find_vehicles_request(plate=plate, vin=vin)
+    vehicles: list[Vehicle] = yield Ask(Source.DRIVER2, Step.LOAD_VEHICLE, operation)
+    field = "plate" if plate is not None else "vin"
+    if not vehicles:
+        raise VehicleNotFoundError(
+            f"no vehicle with this {field}", service="Driver2", endpoint="GET /vehicles"
+        )
+    if len(vehicles) > 1:
+        raise CriteriaError(field, f"matches {len(vehicles)} vehicles: give the VIN")
+    return vehicles[0]
