@@ -9,14 +9,24 @@ already holds the answers those controls produced when it was recorded.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final, Literal
 
 import attrs
 import httpx
 
-from driver2_kp import AsyncDriver2Client, AsyncKPClient, Driver2Client, KPClient, Settings
+from driver2_kp import (
+    AsyncCustomerLookup,
+    AsyncDriver2Client,
+    AsyncKPClient,
+    CustomerLookup,
+    Driver2Client,
+    KPClient,
+    Settings,
+)
 from driver2_kp.sandbox import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -169,6 +179,20 @@ class Scene:
     def async_kp(self, settings: Settings | None = None, **options: Any) -> AsyncKPClient:
         """An `AsyncKPClient` on these settings (or ``settings``)."""
         return AsyncKPClient(settings or self.settings, transport=self.async_transport(), **options)
+
+    @contextlib.contextmanager
+    def lookup(self, settings: Settings | None = None, **options: Any) -> Iterator[CustomerLookup]:
+        """A `CustomerLookup` over this scene's clients, closed on leaving; ``options`` go to it."""
+        with self.driver2(settings) as driver2, self.kp(settings) as kp:
+            yield CustomerLookup(driver2, kp, **options)
+
+    @contextlib.asynccontextmanager
+    async def async_lookup(
+        self, settings: Settings | None = None, **options: Any
+    ) -> AsyncIterator[AsyncCustomerLookup]:
+        """An `AsyncCustomerLookup` over this scene's clients, closed on leaving."""
+        async with self.async_driver2(settings) as driver2, self.async_kp(settings) as kp:
+            yield AsyncCustomerLookup(driver2, kp, **options)
 
     def sent(self, service: str, method: str, path: str = "*") -> list[Exchange]:
         """The exchanges of ``service`` with this method and path (``*`` wildcards)."""
