@@ -648,13 +648,13 @@ def test_r13_progress_is_told_of_every_attempt_and_wait(scene: Scene, waits: lis
 
 
 def test_r13_a_progress_callback_raising_stops_the_lookup(scene: Scene) -> None:
-    class Cancelled(Exception):
+    class CancelledError(Exception):
         pass
 
     def cancel(progress: Progress) -> None:
-        raise Cancelled(progress.step)
+        raise CancelledError(progress.step)
 
-    with scene.lookup(on_progress=cancel) as lookup, pytest.raises(Cancelled):
+    with scene.lookup(on_progress=cancel) as lookup, pytest.raises(CancelledError):
         lookup.search(GODERIS)
     assert scene.exchanges == []
 
