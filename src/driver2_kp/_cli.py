@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from . import __version__
-from ._models import CustomerQuery, PersonKind, PersonQuery
-from .driver2 import Driver2Client
-from .kp import KPClient
+from ._criteria import SearchCriteria
+from ._errors import CriteriaError
+from ._party import PartyRole
+from .lookup import Candidate, CustomerLookup, Progress, SearchResult, Selection
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -110,59 +111,96 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # --- the demo ---------------------------------------------------------------------
 
-_COLUMNS = ("Naam", "Voornaam", "Nummer", "Postcode", "Tel", "E-mail", "BTW-nummer")
+_COLUMNS = ("Naam", "Voornaam", "Nummer", "KP", "Postcode", "Tel", "E-mail", "BTW-nummer")
 
 
-def _table(rows: Sequence[Sequence[str]]) -> str:
+def _table(candidates: Sequence[Candidate]) -> str:
+    rows = [
+        (
+            c.name,
+            c.first_name or "",
+            c.driver2_number or "",
+            c.kp_id or "",
+            c.postcode or "",
+            c.phone or "",
+            c.email or "",
+            c.vat_number or "",
+        )
+        for c in candidates
+    ]
     cells: list[Sequence[str]] = [_COLUMNS, *rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(_COLUMNS))]
     return "\n".join(
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def _show_result(result: SearchResult) -> None:
+    print(_table(result.candidates))
+    print(f"  {result.total} found in {result.source.name}, page {result.page} of {result.pages}")
+    if result.kp_skipped_reason:
+        print(f"  KP not searched: {result.kp_skipped_reason}")
+    if result.dropped_for_kp:
+        print(f"  not forwarded to KP: {', '.join(result.dropped_for_kp)}")
+    print()
+
+
+def _show_selection(selection: Selection) -> None:
+    party = selection.party
+    outcome = "imported" if selection.imported else f"not imported ({selection.import_error})"
+    print(f"  {outcome}; Driver2 number {party.driver2_number or '-'}")
+    print(
+        f"  party: {party.name}, {party.legal_form}, {party.salutation or '-'}, "
+        f"{party.postcode} {party.city}, {party.province or '-'}, {party.language}, "
+        f"VAT {party.vat_number or '-'}\n"
     )
 
 
 def _demo(sb: Sandbox) -> None:
     from .sandbox import FIXED  # noqa: PLC0415 - the extra is optional
 
-    settings = sb.settings
-    with Driver2Client(settings) as driver2, KPClient(settings) as kp:
-        query = CustomerQuery(name="Goderis", postcode="9000")
-        print("Driver2 search: name Goderis, postcode 9000")
-        page = driver2.search_customers(query)
-        rows = [
-            (
-                c.name,
-                c.first_name or "",
-                c.customer_number,
-                c.address.postcode or "",
-                c.phone or "",
-                c.email or "",
-                c.vat_number or "",
-            )
-            for c in page.items
-        ]
-        print(_table(rows))
-        print(f"  {page.total_items} found, page {page.page} of {page.total_pages}\n")
+    def progress(step: Progress) -> None:
+        print(f"  ... {step}")
 
-        persons = PersonQuery(
-            last_name="Peeters", first_name="Ann", postcode="2000", kind=PersonKind.PRIVATE
+    with CustomerLookup.from_settings(sb.settings, on_progress=progress) as lookup:
+        print(f"R12: vehicle {FIXED.vehicle_plate} first: its parties")
+        for role, party in lookup.vehicle_parties(plate=FIXED.vehicle_plate).items():
+            print(f"  {role.value:<8} {party.driver2_number}  {party.name}")
+        print()
+
+        print("R1: Driver2 first: last name Goderis, postcode 9000, for the driver")
+        goderis = SearchCriteria(last_name="Goderis", postcode="9000")
+        _show_result(lookup.search(goderis, role=PartyRole.DRIVER))
+
+        criteria = SearchCriteria(
+            last_name="Peeters", first_name="Ann", postcode="2000", email="ann@example.be"
         )
-        print("KP search: last name Peeters, first name Ann, postcode 2000, private persons only")
-        found = kp.search_persons(persons)
-        rows = [
-            (
-                p.last_name or p.company or "",
-                p.first_name or "",
-                p.kp_id,
-                p.postcode or "",
-                p.phone or p.mobile or "",
-                p.email or "",
-                p.vat_number or "",
-            )
-            for p in found.items
+        print("R3: Peeters, Ann, 2000, ann@example.be: Driver2 finds nobody, KP is searched")
+        _show_result(lookup.search(criteria))
+
+        print("R4: the KP button: Peeters, 2000 (no first name: businesses too)")
+        firms = lookup.search_kp(SearchCriteria(last_name="Peeters", postcode="2000"))
+        _show_result(firms)
+
+        (firm,) = [c for c in firms.candidates if c.kp_id == FIXED.business_kp_id]
+        print(f"R8, R10: selecting {firm.name}: imported without its VAT number, kept on the party")
+        _show_selection(lookup.select(firm))
+
+        print("R9: selecting Marc Dubois, whom Driver2 refuses: the KP data are loaded anyway")
+        marc = lookup.search_kp(
+            SearchCriteria(last_name="Dubois", first_name="Marc", postcode="75001")
+        )
+        (rejected,) = [c for c in marc.candidates if c.kp_id == FIXED.import_rejected_kp_id]
+        _show_selection(lookup.select(rejected))
+
+        print("R5, R11: refused before any request")
+        refused: list[Callable[[], SearchResult]] = [
+            lambda: lookup.search_kp(SearchCriteria(first_name="Ann")),
+            lambda: lookup.search(SearchCriteria(last_name="Goderis"), role=PartyRole.INSURER),
         ]
-        print(_table(rows))
-        print(
-            f"  {found.total} found; without the restriction to private persons KP also finds "
-            f"the business {FIXED.business_kp_id}."
-        )
+        for search in refused:
+            try:
+                search()
+            except CriteriaError as err:
+                print(f"  CriteriaError: {err}")

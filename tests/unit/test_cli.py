@@ -5,13 +5,21 @@ import pytest
 from driver2_kp import _cli
 
 
-def test_demo_shows_a_driver2_and_a_kp_search_of_the_fixed_records(
+def test_demo_tours_the_lookup_rules_on_the_fixed_records(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert _cli.main(["demo"]) == 0
     shown = capsys.readouterr().out
-    assert "Goderis  Thiemen   74050" in shown
-    assert "Peeters  Ann       KP-0020001" in shown
+    assert "driver   74050  Goderis" in shown
+    assert "Goderis  Thiemen   74050   KP-0012345" in shown
+    assert "1 found in KP" in shown
+    assert "not forwarded to KP: email" in shown
+    assert "imported; Driver2 number" in shown
+    assert "VAT BE0403019261" in shown
+    assert "not imported (Driver2 POST /customers: 422" in shown
+    assert "CriteriaError: last_name:" in shown
+    assert "CriteriaError: role:" in shown
+    assert "... searching Driver2 (attempt 1)" in shown
     assert "sandbox-secret" not in shown
     assert "sandbox-key" not in shown
 
