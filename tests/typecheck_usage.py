@@ -10,26 +10,39 @@ from typing import assert_type
 import attrs
 
 from driver2_kp import (
+    AppliedParties,
+    AsyncCustomerLookup,
     AsyncDriver2Client,
     AsyncKPClient,
+    Candidate,
     ConfigurationError,
     Customer,
+    CustomerLookup,
     CustomerPage,
     CustomerQuery,
     Driver2Client,
     Driver2KPError,
     DuplicateCustomerError,
     KPClient,
+    KPSkipReason,
     NewCustomer,
+    Party,
+    PartyRole,
     Person,
     PersonKind,
     PersonPage,
     PersonQuery,
+    Progress,
     RetryPolicy,
+    SearchCriteria,
+    SearchResult,
     Secret,
+    Selection,
     Settings,
+    Source,
     Timeouts,
     Vehicle,
+    apply_vehicle_parties,
 )
 from driver2_kp.sandbox import FIXED, FaultScript, LoggedRequest, Sandbox, SandboxConfig
 
@@ -91,3 +104,40 @@ def a_notebook() -> None:
         Settings.from_env({})
     except Driver2KPError as err:
         assert_type(str(err), str)
+
+
+def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
+    def show(progress: Progress) -> None:
+        assert_type(progress.time_left, float)
+
+    with CustomerLookup.from_settings(settings, deadline=120, on_progress=show) as lookup:
+        criteria = SearchCriteria(last_name="Goderis", postcode="9000")
+        result = lookup.search(criteria, role=PartyRole.DRIVER, page=1)
+        assert_type(result, SearchResult)
+        assert_type(result.source, Source)
+        assert_type(result.candidates, tuple[Candidate, ...])
+        assert_type(result.kp_skipped_reason, KPSkipReason | None)
+        assert_type(result.dropped_for_kp, tuple[str, ...])
+        assert_type(result.driver2_error, Driver2KPError | None)
+        for candidate in lookup.iter_candidates(result):
+            assert_type(candidate.record, Customer | Person)
+        selection = lookup.select(lookup.search_kp(criteria).candidates[0])
+        assert_type(selection, Selection)
+        assert_type(selection.party.vat_number, str | None)
+        assert_type(selection.imported, bool)
+        parties = lookup.vehicle_parties(plate="1-ABC-123")
+        assert_type(parties, dict[PartyRole, Party])
+        applied = apply_vehicle_parties(held, parties)
+        assert_type(applied, AppliedParties)
+        assert_type(applied.overwritten, frozenset[PartyRole])
+    with Driver2Client(settings) as driver2, KPClient(settings) as kp:
+        assert_type(CustomerLookup(driver2, kp).deadline, float)
+
+
+async def the_async_facade(settings: Settings) -> None:
+    async with AsyncCustomerLookup.from_settings(settings) as lookup:
+        result = await lookup.search(SearchCriteria(phone="+32 9 223 44 55"))
+        async for candidate in lookup.iter_candidates(result):
+            assert_type(await lookup.select(candidate), Selection)
+        assert_type(await lookup.search_kp(SearchCriteria(last_name="Peeters")), SearchResult)
+        assert_type(await lookup.vehicle_parties(vin="WVWZZZ1JZXW000001"), dict[PartyRole, Party])
