@@ -256,6 +256,8 @@ class CustomerLookup(_Lookup):
         on_progress: ProgressCallback | None = None,
     ) -> Self:
         """A lookup with its own clients for ``settings``; closing it closes them."""
+        if deadline is not None:
+            _check_deadline(deadline)
         lookup = cls(
             Driver2Client(settings), KPClient(settings), deadline=deadline, on_progress=on_progress
         )
@@ -381,8 +383,10 @@ class CustomerLookup(_Lookup):
     def close(self) -> None:
         """Close the clients, if they were made by `from_settings`."""
         if self._owned:
-            self._driver2.close()
-            self._kp.close()
+            try:
+                self._driver2.close()
+            finally:
+                self._kp.close()
 
     def __enter__(self) -> Self:
         return self
@@ -429,6 +433,8 @@ class AsyncCustomerLookup(_Lookup):
         on_progress: ProgressCallback | None = None,
     ) -> Self:
         """A lookup with its own clients for ``settings``; closing it closes them."""
+        if deadline is not None:
+            _check_deadline(deadline)
         lookup = cls(
             AsyncDriver2Client(settings),
             AsyncKPClient(settings),
@@ -499,8 +505,10 @@ class AsyncCustomerLookup(_Lookup):
     async def aclose(self) -> None:
         """Close the clients, if they were made by `from_settings`."""
         if self._owned:
-            await self._driver2.aclose()
-            await self._kp.aclose()
+            try:
+                await self._driver2.aclose()
+            finally:
+                await self._kp.aclose()
 
     async def __aenter__(self) -> Self:
         return self

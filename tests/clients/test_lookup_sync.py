@@ -35,41 +35,23 @@ from driver2_kp import (
 )
 from driver2_kp.sandbox import FIXED, FaultScript
 
+from ._lookup import (
+    ANN_PEETERS,
+    ATTEMPTS,
+    EVERY_CRITERION,
+    GODERIS,
+    KP_PARAMETERS,
+    NOT_FOR_KP,
+    NOT_LOADABLE,
+    PEETERS,
+    PEETERS_IN_2000,
+    driver2_down,
+    kp_ids,
+    numbers,
+)
 from ._scene import Scene
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-
-GODERIS = SearchCriteria(last_name="Goderis", postcode="9000")
-ANN_PEETERS = SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000")
-"""Nobody in Driver2; Ann Peeters (private) in KP."""
-PEETERS = SearchCriteria(last_name="Peeters")
-"""59 customers in Driver2 (6 pages), 224 persons in KP."""
-PEETERS_IN_2000 = SearchCriteria(last_name="Peeters", postcode="2000")
-"""In KP: Ann Peeters and her firm, Peeters Bouw BV, on the first page."""
-EVERY_CRITERION = SearchCriteria(
-    customer_number="74050",
-    vat_number="BE 0403.019.261",
-    last_name=" Peeters ",
-    first_name="Ann",
-    email="ann@example.be",
-    phone="+32 (3) 226.00.00",
-    postcode="2000",
-    country="be",
-)
-NOT_FOR_KP = ("customer_number", "vat_number", "email", "phone", "country")
-KP_PARAMETERS = {"nachname", "vorname", "plz", "kundenart", "limit", "offset"}
-NOT_LOADABLE = [role for role in PartyRole if not role.loadable]
-ATTEMPTS = 5
-"""The default retry policy's attempts: a fault scripted this often outlasts every retry."""
-
-
-def _driver2_down(method: str = "GET", path: str = "/customers") -> FaultScript:
-    """Driver2 answering 503 to every attempt of one call."""
-    return FaultScript(service="driver2", method=method, path=path, status=503, times=ATTEMPTS)
-
-
-def _kp_ids(candidates: tuple[Candidate, ...] | list[Candidate]) -> list[str | None]:
-    return [c.kp_id for c in candidates]
 
 
 def _kp_candidate(scene: Scene, criteria: SearchCriteria, kp_id: str) -> Candidate:
@@ -138,20 +120,16 @@ def test_r2_any_page_can_be_asked_for(scene: Scene) -> None:
         second = lookup.search(PEETERS, page=2)
     assert (first.total, first.pages, len(first.candidates)) == (59, 6, 10)
     assert (second.page, len(second.candidates)) == (2, 10)
-    assert not set(_numbers(first.candidates)) & set(_numbers(second.candidates))
+    assert not set(numbers(first.candidates)) & set(numbers(second.candidates))
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
     assert pages == ["1", "2"]
-
-
-def _numbers(candidates: tuple[Candidate, ...] | list[Candidate]) -> list[str | None]:
-    return [c.driver2_number for c in candidates]
 
 
 def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
     with scene.lookup() as lookup:
         result = lookup.search(PEETERS)
         first_fifteen = list(itertools.islice(lookup.iter_candidates(result), 15))
-    assert _numbers(first_fifteen)[:10] == _numbers(result.candidates)
+    assert numbers(first_fifteen)[:10] == numbers(result.candidates)
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
     assert pages == ["1", "2"]
 
@@ -159,7 +137,7 @@ def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
 def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> None:
     with scene.lookup() as lookup:
         every = list(lookup.iter_candidates(lookup.search(PEETERS)))
-    assert len(every) == len(set(_numbers(every))) == 59
+    assert len(every) == len(set(numbers(every))) == 59
     assert all(c.name.startswith("Peeters") for c in every)
     assert len(scene.sent("driver2", "GET", "/customers")) == 6
 
@@ -169,7 +147,7 @@ def test_r2_kp_results_page_lazily_too(scene: Scene) -> None:
         result = lookup.search_kp(PEETERS)
         first_25 = list(itertools.islice(lookup.iter_candidates(result), 25))
     assert (result.total, len(result.candidates)) == (224, 10)
-    assert len(set(_kp_ids(first_25))) == 25
+    assert len(set(kp_ids(first_25))) == 25
     offsets = [e.request.url.params["offset"] for e in scene.sent("kp", "GET", "/personen")]
     assert offsets == ["0", "10", "20"]
 
@@ -185,7 +163,7 @@ def test_r3_no_driver2_hit_and_a_last_name_searches_kp(scene: Scene) -> None:
         None,
         None,
     )
-    assert _kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
+    assert kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
     assert result.total == 1
     assert len(scene.sent("driver2", "GET", "/customers")) == 1
     assert len(scene.sent("kp", "GET", "/personen")) == 1
@@ -217,18 +195,18 @@ def test_r3_without_a_usable_last_name_kp_is_not_searched_and_the_result_says_wh
 
 
 def test_r3_when_driver2_is_down_kp_answers_and_the_error_is_kept(scene: Scene) -> None:
-    scene.script_faults(_driver2_down())
+    scene.script_faults(driver2_down())
     with scene.lookup() as lookup:
         result = lookup.search(ANN_PEETERS)
     assert result.source is Source.KP
-    assert _kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
+    assert kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
     assert isinstance(result.driver2_error, ServerError)
     assert result.driver2_error.status == 503
     assert len(scene.sent("driver2", "GET", "/customers")) == ATTEMPTS
 
 
 def test_r3_when_driver2_is_down_and_kp_cannot_help_the_error_is_raised(scene: Scene) -> None:
-    scene.script_faults(_driver2_down())
+    scene.script_faults(driver2_down())
     with scene.lookup() as lookup, pytest.raises(ServerError):
         lookup.search(SearchCriteria(customer_number=FIXED.goderis_customer_number))
     assert scene.sent("kp", "GET") == []
@@ -236,7 +214,7 @@ def test_r3_when_driver2_is_down_and_kp_cannot_help_the_error_is_raised(scene: S
 
 def test_r3_when_both_are_down_the_driver2_error_tells_of_kp_too(scene: Scene) -> None:
     scene.script_faults(
-        _driver2_down(),
+        driver2_down(),
         FaultScript(service="kp", method="GET", path="/personen", status=502, times=ATTEMPTS),
     )
     with scene.lookup() as lookup, pytest.raises(ServerError) as failed:
@@ -273,7 +251,7 @@ def test_r3_when_driver2_is_too_slow_kp_answers_within_the_deadline(scene: Scene
         result = lookup.search(ANN_PEETERS)
     assert result.source is Source.KP
     assert isinstance(result.driver2_error, RequestTimeoutError)
-    assert _kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
+    assert kp_ids(result.candidates) == [FIXED.ann_peeters_kp_id]
 
 
 # --- R4 Explicit KP search --------------------------------------------------------------
@@ -289,7 +267,7 @@ def test_r4_kp_can_be_searched_after_a_driver2_search(scene: Scene) -> None:
         PartyRole.OWNER,
         None,
     )
-    assert _kp_ids(in_kp.candidates) == [FIXED.goderis_kp_id]
+    assert kp_ids(in_kp.candidates) == [FIXED.goderis_kp_id]
     (goderis,) = in_kp.candidates
     assert (goderis.name, goderis.first_name, goderis.driver2_number) == (
         "Goderis",
@@ -330,8 +308,8 @@ def test_r6_a_first_name_restricts_kp_to_private_persons(scene: Scene) -> None:
     assert with_first["kundenart"] == "privat"
     assert "kundenart" not in without_first
     assert all(c.record.kind is PersonKind.PRIVATE for c in private.candidates)  # type: ignore[union-attr]
-    assert FIXED.business_kp_id not in _kp_ids(private.candidates)
-    assert FIXED.business_kp_id in _kp_ids(everyone.candidates)
+    assert FIXED.business_kp_id not in kp_ids(private.candidates)
+    assert FIXED.business_kp_id in kp_ids(everyone.candidates)
 
 
 @pytest.mark.live_only("reads the sandbox's request log")
@@ -406,7 +384,7 @@ def test_r8_selecting_the_same_person_twice_makes_one_customer(scene: Scene) -> 
     creates = scene.sent("driver2", "POST", "/customers")
     assert len({e.headers["Idempotency-Key"] for e in creates}) == 1
     assert in_driver2.source is Source.DRIVER2
-    assert _numbers(in_driver2.candidates) == [first.party.driver2_number]
+    assert numbers(in_driver2.candidates) == [first.party.driver2_number]
 
 
 def test_r8_a_person_already_in_driver2_resolves_to_that_customer(scene: Scene) -> None:
@@ -438,7 +416,7 @@ def test_r8_an_import_retried_after_a_lost_answer_makes_one_customer(scene: Scen
     assert [r.committed_status for r in posts] == [201, None]
     assert len({r.headers["idempotency-key"] for r in posts}) == 1
     assert selection.imported
-    assert _numbers(in_driver2.candidates) == [selection.party.driver2_number]
+    assert numbers(in_driver2.candidates) == [selection.party.driver2_number]
 
 
 def test_selecting_a_driver2_candidate_sends_nothing(scene: Scene) -> None:
@@ -479,7 +457,7 @@ def test_r9_a_rejected_import_still_gives_the_kp_party(scene: Scene) -> None:
 
 def test_r9_driver2_down_at_import_still_gives_the_kp_party(scene: Scene) -> None:
     ann = _kp_candidate(scene, ANN_PEETERS, FIXED.ann_peeters_kp_id)
-    scene.script_faults(_driver2_down("POST"))
+    scene.script_faults(driver2_down("POST"))
     with scene.lookup() as lookup:
         selection = lookup.select(ann)
     assert not selection.imported
@@ -529,7 +507,7 @@ def test_r10_the_vat_number_stays_on_the_party_and_out_of_driver2(scene: Scene) 
 
 def test_r10_the_vat_number_stays_on_the_party_when_the_import_fails(scene: Scene) -> None:
     firm = _kp_candidate(scene, PEETERS_IN_2000, FIXED.business_kp_id)
-    scene.script_faults(_driver2_down("POST"))
+    scene.script_faults(driver2_down("POST"))
     with scene.lookup() as lookup:
         selection = lookup.select(firm)
     assert not selection.imported
