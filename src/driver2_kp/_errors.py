@@ -100,7 +100,15 @@ class ResponseFormatError(_ServiceError):
 
 
 class VehicleNotFoundError(_ServiceError):
-    """Driver2 has no vehicle with the plate or VIN asked for."""
+    """Driver2 has no vehicle with the plate or VIN asked for.
+
+    Example::
+
+        try:
+            parties = lookup.vehicle_parties(plate=plate)
+        except VehicleNotFoundError:
+            parties = {}  # fill the parties in by hand
+    """
 
 
 @attrs.frozen

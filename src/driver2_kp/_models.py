@@ -179,8 +179,9 @@ def _blank_to_none(value: str | None) -> str | None:
 class CustomerQuery:
     """The criteria of a Driver2 search; all given ones must match (AND).
 
-    >>> CustomerQuery(name="Goderis", postcode="9000")
-    CustomerQuery(customer_number=None, vat_number=None, name='Goderis', ...)
+    >>> query = CustomerQuery(name="Goderis", postcode=" ")
+    >>> query.name, query.postcode  # blank means not given
+    ('Goderis', None)
 
     At least one criterion is required; Driver2 refuses an empty search.
     """

@@ -39,14 +39,22 @@ __all__ = [
 
 
 class Source(enum.StrEnum):
-    """Where a candidate or party comes from."""
+    """Where a candidate or party comes from.
+
+    >>> Source("kp") is Source.KP
+    True
+    """
 
     DRIVER2 = "driver2"
     KP = "kp"
 
 
 class PartyRole(enum.StrEnum):
-    """The parties of a PlanManager dossier; the first four can be loaded from Driver2."""
+    """The parties of a PlanManager dossier; the first four can be loaded from Driver2.
+
+    >>> PartyRole.DRIVER.loadable, PartyRole.INSURER.loadable
+    (True, False)
+    """
 
     OWNER = "owner"
     """Eigenaar."""
@@ -83,7 +91,14 @@ _LOADABLE: Final = frozenset(
 class Party:
     """A PlanManager party, shaped after the party form.
 
-    ``record`` is the Driver2 customer or KP person it was made from, whole.
+    ``record`` is the Driver2 customer or KP person it was made from, whole. Its
+    ``repr`` hides personal data; read the attributes.
+
+    Example::
+
+        party = lookup.select(candidate).party
+        party.name, party.first_name, party.driver2_number, party.province
+        # ('Goderis', 'Thiemen', '74050', 'Oost-Vlaanderen')
     """
 
     source: Source

@@ -104,7 +104,11 @@ _IMPORT_KEYS: Final = uuid.UUID("6f1b3c52-4a0e-4e7e-9a55-3d0c2b9f1e21")
 
 
 class Step(enum.StrEnum):
-    """What a lookup is doing; `Progress` reports it."""
+    """What a lookup is doing; `Progress` reports it.
+
+    >>> str(Step.SEARCH_DRIVER2)
+    'searching Driver2'
+    """
 
     SEARCH_DRIVER2 = "searching Driver2"
     SEARCH_KP = "searching KP"
@@ -115,7 +119,12 @@ class Step(enum.StrEnum):
 
 
 class KPSkipReason(enum.StrEnum):
-    """Why a `CustomerLookup.search` did not search KP by itself (R3)."""
+    """Why a `CustomerLookup.search` did not search KP by itself (R3).
+
+    >>> reason = kp_skip_reason(SearchCriteria(email="ann@example.be"))
+    >>> reason is KPSkipReason.NO_LAST_NAME, str(reason)
+    (True, 'KP needs a last name, and none was given')
+    """
 
     DRIVER2_FOUND_CUSTOMERS = "Driver2 found customers; search_kp searches KP as well"
     NO_LAST_NAME = "KP needs a last name, and none was given"

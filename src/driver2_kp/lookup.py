@@ -107,7 +107,11 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
-"""Called with each `Progress`, in the thread or task doing the lookup."""
+"""Called with each `Progress`, in the thread or task doing the lookup.
+
+A plain function for `AsyncCustomerLookup` too: it runs between two awaits, so
+it should return at once (set a status, log, or raise to cancel).
+"""
 
 
 class _Run:

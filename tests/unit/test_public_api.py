@@ -126,3 +126,38 @@ def test_the_sandbox_keyword_types_name_every_config_field() -> None:
     config = driver2_kp.sandbox.SandboxConfig
     assert set(driver2_kp.sandbox.ConfigFields.__annotations__) == set(attrs.fields_dict(config))
     assert set(driver2_kp.sandbox.RuntimeChanges.__annotations__) == config.RUNTIME_FIELDS
+
+
+FACADE = [
+    "CustomerLookup",
+    "AsyncCustomerLookup",
+    "SearchCriteria",
+    "SearchResult",
+    "Candidate",
+    "Selection",
+    "Party",
+    "PartyRole",
+    "Source",
+    "KPSkipReason",
+    "Progress",
+    "Step",
+    "AppliedParties",
+    "apply_vehicle_parties",
+    "VehicleNotFoundError",
+]
+FACADE_METHODS = ["search", "search_kp", "iter_candidates", "select", "vehicle_parties"]
+
+
+def _has_example(value: object) -> bool:
+    doc = inspect.getdoc(value) or ""
+    return ">>>" in doc or "::" in doc
+
+
+def test_every_name_of_the_facade_shows_an_example() -> None:
+    missing = [name for name in FACADE if not _has_example(getattr(driver2_kp, name))]
+    missing += [
+        f"CustomerLookup.{name}"
+        for name in FACADE_METHODS
+        if not _has_example(getattr(driver2_kp.CustomerLookup, name))
+    ]
+    assert missing == []
