@@ -436,6 +436,26 @@ def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask:
     return Ask(Source.KP, step, search_persons_request(query, limit=PAGE_SIZE, offset=offset))
 
 
+def _kp_result(
+    criteria: SearchCriteria,
+    role: PartyRole | None,
+    query: PersonQuery,
+    persons: PersonPage,
+    page: int,
+) -> SearchResult:
+    return SearchResult(
+        source=Source.KP,
+        candidates=candidates_of(persons),
+        total=persons.total,
+        page=page,
+        criteria=criteria,
+        query=query,
+        answer=persons,
+        role=role,
+        dropped_for_kp=dropped_for_kp(criteria),
+    )
+
+
 def search_flow(
     criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
 ) -> LookupFlow[SearchResult]:
@@ -479,7 +499,6 @@ def search_flow(
         if found.kp_skipped_reason is not None:
             return found
     persons_query = kp_query(criteria)
-    dropped = dropped_for_kp(criteria)
     try:
         persons: PersonPage = yield _kp_ask(persons_query, page)
     except Driver2KPError as error:
@@ -487,18 +506,9 @@ def search_flow(
             assert driver2_error is not None
             driver2_error.add_note(f"KP, searched in its place, failed too: {error}")
             raise driver2_error from None
-        return attrs.evolve(found, dropped_for_kp=dropped, kp_error=error)
-    return SearchResult(
-        source=Source.KP,
-        candidates=candidates_of(persons),
-        total=persons.total,
-        page=page,
-        criteria=criteria,
-        query=persons_query,
-        answer=persons,
-        role=role,
-        dropped_for_kp=dropped,
-        driver2_error=driver2_error,
+        return attrs.evolve(found, dropped_for_kp=dropped_for_kp(criteria), kp_error=error)
+    return attrs.evolve(
+        _kp_result(criteria, role, persons_query, persons, page), driver2_error=driver2_error
     )
 
 
@@ -510,17 +520,7 @@ def search_kp_flow(
     _check_page(page)
     query = kp_query(criteria)
     persons: PersonPage = yield _kp_ask(query, page)
-    return SearchResult(
-        source=Source.KP,
-        candidates=candidates_of(persons),
-        total=persons.total,
-        page=page,
-        criteria=criteria,
-        query=query,
-        answer=persons,
-        role=role,
-        dropped_for_kp=dropped_for_kp(criteria),
-    )
+    return _kp_result(criteria, role, query, persons, page)
 
 
 def following_page(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, ClassVar, Final, Self, TypeVar
 
 import attrs
 
@@ -178,20 +178,24 @@ def _check_deadline(deadline: float) -> float:
     return deadline
 
 
+_ClientFactory = Callable[[Settings], SyncClient | AsyncClient]
+
+
 class _Lookup:
     """What both facades hold: the two clients, the deadline, the progress callback."""
 
     _driver2: SyncClient | AsyncClient
     _kp: SyncClient | AsyncClient
+    _clients: ClassVar[tuple[_ClientFactory, _ClientFactory]]
+    """The Driver2 and KP client classes that `from_settings` makes."""
 
     def __init__(
         self,
         driver2: SyncClient | AsyncClient,
         kp: SyncClient | AsyncClient,
         *,
-        deadline: float | None,
-        on_progress: ProgressCallback | None,
-        owned: bool,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         self._driver2 = driver2
         self._kp = kp
@@ -200,7 +204,23 @@ class _Lookup:
         )
         """Seconds one lookup may take, retries and the KP fallback included."""
         self._on_progress = on_progress
-        self._owned = owned
+        self._owned = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Self:
+        """A lookup with its own clients for ``settings``; closing it closes them."""
+        if deadline is not None:
+            _check_deadline(deadline)
+        driver2, kp = cls._clients
+        lookup = cls(driver2(settings), kp(settings), deadline=deadline, on_progress=on_progress)
+        lookup._owned = True
+        return lookup
 
     def _start(self) -> _Run:
         return _Run(self.deadline, self._on_progress)
@@ -240,6 +260,7 @@ class CustomerLookup(_Lookup):
 
     _driver2: Driver2Client
     _kp: KPClient
+    _clients = (Driver2Client, KPClient)
 
     def __init__(
         self,
@@ -249,24 +270,7 @@ class CustomerLookup(_Lookup):
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
-        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress, owned=False)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        deadline: float | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Self:
-        """A lookup with its own clients for ``settings``; closing it closes them."""
-        if deadline is not None:
-            _check_deadline(deadline)
-        lookup = cls(
-            Driver2Client(settings), KPClient(settings), deadline=deadline, on_progress=on_progress
-        )
-        lookup._owned = True
-        return lookup
+        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress)
 
     @property
     def driver2(self) -> Driver2Client:
@@ -417,6 +421,7 @@ class AsyncCustomerLookup(_Lookup):
 
     _driver2: AsyncDriver2Client
     _kp: AsyncKPClient
+    _clients = (AsyncDriver2Client, AsyncKPClient)
 
     def __init__(
         self,
@@ -426,27 +431,7 @@ class AsyncCustomerLookup(_Lookup):
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
-        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress, owned=False)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        deadline: float | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Self:
-        """A lookup with its own clients for ``settings``; closing it closes them."""
-        if deadline is not None:
-            _check_deadline(deadline)
-        lookup = cls(
-            AsyncDriver2Client(settings),
-            AsyncKPClient(settings),
-            deadline=deadline,
-            on_progress=on_progress,
-        )
-        lookup._owned = True
-        return lookup
+        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress)
 
     @property
     def driver2(self) -> AsyncDriver2Client:

@@ -9,8 +9,7 @@ import attrs
 import driver2_kp
 import driver2_kp.sandbox
 
-PUBLIC = {
-    # the facade: the rules of FAQ #1267
+FACADE = [  # the facade: the rules of FAQ #1267, each name with an example
     "CustomerLookup",
     "AsyncCustomerLookup",
     "SearchCriteria",
@@ -22,10 +21,16 @@ PUBLIC = {
     "Source",
     "KPSkipReason",
     "Progress",
-    "ProgressCallback",
     "Step",
     "AppliedParties",
     "apply_vehicle_parties",
+    "VehicleNotFoundError",
+]
+FACADE_METHODS = ["search", "search_kp", "iter_candidates", "select", "vehicle_parties"]
+
+PUBLIC = {
+    *FACADE,
+    "ProgressCallback",
     # clients and their configuration
     "Driver2Client",
     "AsyncDriver2Client",
@@ -68,7 +73,6 @@ PUBLIC = {
     "RateLimitError",
     "ServerError",
     "FieldError",
-    "VehicleNotFoundError",
     "__version__",
 }
 SANDBOX_PUBLIC = {
@@ -126,26 +130,6 @@ def test_the_sandbox_keyword_types_name_every_config_field() -> None:
     config = driver2_kp.sandbox.SandboxConfig
     assert set(driver2_kp.sandbox.ConfigFields.__annotations__) == set(attrs.fields_dict(config))
     assert set(driver2_kp.sandbox.RuntimeChanges.__annotations__) == config.RUNTIME_FIELDS
-
-
-FACADE = [
-    "CustomerLookup",
-    "AsyncCustomerLookup",
-    "SearchCriteria",
-    "SearchResult",
-    "Candidate",
-    "Selection",
-    "Party",
-    "PartyRole",
-    "Source",
-    "KPSkipReason",
-    "Progress",
-    "Step",
-    "AppliedParties",
-    "apply_vehicle_parties",
-    "VehicleNotFoundError",
-]
-FACADE_METHODS = ["search", "search_kp", "iter_candidates", "select", "vehicle_parties"]
 
 
 def _has_example(value: object) -> bool:
