@@ -81,9 +81,11 @@ class Call:
     endpoint: str
     """Method and path template, e.g. ``GET /customers/{customerNumber}``: never personal."""
     read_error: ErrorReader
-    params: tuple[tuple[str, str], ...] = ()
-    json: object = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
+    # What is sent may be personal (a name in the query, a customer in the body):
+    # kept out of the repr, which names the endpoint only.
+    params: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
+    json: object = attrs.field(default=None, repr=False)
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
     @property
     def replayable(self) -> bool:

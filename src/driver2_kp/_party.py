@@ -184,8 +184,10 @@ _SALUTATIONS: Final = {
     KPSalutation.HERR: {"nl": "De heer", "fr": "Monsieur", "de": "Herr", "en": "Mr"},
     KPSalutation.FRAU: {"nl": "Mevrouw", "fr": "Madame", "de": "Frau", "en": "Ms"},
 }
+# A separator word only counts when a box follows it: "12 Box" keeps "Box" as the box.
 _BOX: Final = re.compile(
-    r"(?P<number>\d+)\s*(?:(?:bus|bte|boîte|box|/)\s*)?(?P<box>[A-Za-z0-9]{1,4})?"
+    r"(?P<number>\d+)(?:\s*(?:(?:bus|bte\.?|boîte|box|/)\s*)?(?P<box>[A-Za-z0-9]{1,4}))?",
+    re.IGNORECASE,
 )
 
 

@@ -154,7 +154,7 @@ class Candidate:
     record: Customer | Person
     first_name: str | None = None
     driver2_number: str | None = None
-    """The Driver2 customer number (a Driver2 candidate, or a KP one already imported)."""
+    """The Driver2 customer number, for a Driver2 candidate."""
     kp_id: str | None = None
     postcode: str | None = None
     phone: str | None = None
@@ -234,7 +234,11 @@ class Selection:
     imported: bool = False
     """Whether a KP candidate now has its Driver2 customer: created now, or found already there."""
     import_error: Driver2KPError | None = None
-    """Why the import failed; the party is then made from the KP data alone (R9)."""
+    """Why the import failed; the party is then made from the KP data alone (R9).
+
+    When Driver2 answered that the customer exists but it could not be read, the
+    party's ``driver2_number`` still names that customer.
+    """
     customer: Customer | None = None
     """The Driver2 customer: the one selected, created by the import, or found already there."""
 
@@ -561,7 +565,7 @@ def select_flow(candidate: Candidate) -> LookupFlow[Selection]:
         )
     except DuplicateCustomerError as duplicate:
         number = duplicate.existing_customer_number
-        if number is None:
+        if number is None or not number.isdigit():
             return Selection(party=party, import_error=duplicate)
         party = attrs.evolve(party, driver2_number=number)
         try:

@@ -28,7 +28,7 @@ from driver2_kp import (
     Timeouts,
     TransportError,
 )
-from driver2_kp._http import Call, Send, Sleep, call_flow, run_async, run_sync
+from driver2_kp._http import Call, ErrorBody, Send, Sleep, call_flow, run_async, run_sync
 from driver2_kp.driver2 import read_problem
 from driver2_kp.kp import read_fehler
 
@@ -602,3 +602,20 @@ def test_the_attempt_log_carries_no_body(caplog: pytest.LogCaptureFixture) -> No
     assert len(lines) == 1
     assert "Thiemen" not in lines[0]
     assert "3f1c2a9e" not in lines[0]
+
+
+def test_a_calls_repr_names_the_endpoint_and_never_what_is_sent() -> None:
+    call = Call(
+        service="Driver2",
+        method="POST",
+        path="/customers",
+        endpoint="POST /customers",
+        read_error=lambda _: ErrorBody(),
+        params=(("name", "Goderis"),),
+        json={"email": "thiemen.goderis@example.be"},
+        headers={"Idempotency-Key": "k-1"},
+    )
+    shown = repr(call)
+    assert "POST /customers" in shown
+    for sent in ("Goderis", "thiemen", "k-1"):
+        assert sent not in shown
