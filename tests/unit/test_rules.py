@@ -719,7 +719,9 @@ _CHANGED_AT_ZONES = st.sampled_from(
 _optional_texts = st.none() | st.text(max_size=20)
 _house_numbers = st.one_of(
     st.none(),
-    st.sampled_from(["12", "112 B", "7 bus 3", "12/4", "3 bte 2", "Kasteel", "12 Bus 3"]),
+    st.sampled_from(
+        ["12", "112 B", "7 bus 3", "12/4", "3 bte 2", "Kasteel", "12 Bus 3", "4 bte. 1", "9 Box"]
+    ),
     st.from_regex(
         r"[1-9][0-9]{0,3}( ?[A-Z]{1,2}| (bus|bte|box) [0-9]{1,3}|/[0-9])?", fullmatch=True
     ),
@@ -764,7 +766,7 @@ _FORMS = {
     PersonKind.PRIVATE: (LegalForm.NATURAL_PERSON, CustomerType.PRIVATE),
     PersonKind.BUSINESS: (LegalForm.LEGAL_ENTITY, CustomerType.BUSINESS),
 }
-_BOX_SPELLING = re.compile(r"\s|/|bus|bte|boîte|box")
+_BOX_SPELLING = re.compile(r"\s|/|\.|bus|bte|boîte|box", re.IGNORECASE)
 
 
 def _number_and_box(text: str) -> str:
