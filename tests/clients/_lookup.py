@@ -40,3 +40,16 @@ def kp_ids(candidates: tuple[Candidate, ...] | list[Candidate]) -> list[str | No
 
 def numbers(candidates: tuple[Candidate, ...] | list[Candidate]) -> list[str | None]:
     return [c.driver2_number for c in candidates]
+
+
+INVALID: list[tuple[str, dict[str, str]]] = [
+    ("vat_number", {"vat_number": "BE0403019262"}),
+    ("country", {"country": "XX"}),
+    ("postcode", {"postcode": "75001", "country": "BE"}),
+    ("email", {"email": "ann-at-example"}),
+    ("phone", {"phone": "12 34"}),
+    ("first_name", {"first_name": "Ann\x00"}),
+    ("last_name", {"last_name": "Peeters" * 15}),
+    ("customer_number", {"customer_number": "74O50"}),
+]
+"""Criteria refused when made (to a search for Peeters), each naming its field."""

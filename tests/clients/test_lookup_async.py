@@ -40,6 +40,7 @@ from ._lookup import (
     ATTEMPTS,
     EVERY_CRITERION,
     GODERIS,
+    INVALID,
     KP_PARAMETERS,
     NOT_FOR_KP,
     NOT_LOADABLE,
@@ -317,6 +318,18 @@ async def test_r5_a_kp_search_needs_a_last_name_before_any_request(
             await lookup.search_kp(criteria)
     assert refused.value.field == "last_name"
     assert "last name" in str(refused.value)
+    assert scene.exchanges == []
+
+
+@pytest.mark.parametrize(("field", "given"), INVALID, ids=[f for f, _ in INVALID])
+async def test_r5_an_invalid_criterion_is_refused_before_any_request(
+    scene: Scene, field: str, given: dict[str, str]
+) -> None:
+    async with scene.async_lookup():
+        with pytest.raises(CriteriaError) as refused:
+            SearchCriteria(**{"last_name": "Peeters", **given})
+    assert refused.value.field == field
+    assert given[field] not in str(refused.value)
     assert scene.exchanges == []
 
 
