@@ -29,7 +29,7 @@ import attrs
 
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
-from ._errors import Driver2KPError, RequestTimeoutError
+from ._errors import ConfigurationError, Driver2KPError, RequestTimeoutError
 from ._http import Observer, Send, Sleep
 from ._party import Party, PartyRole, Source
 from ._retry import Timeouts
@@ -174,7 +174,7 @@ class _Run:
 
 def _check_deadline(deadline: float) -> float:
     if not deadline > 0:
-        raise ValueError(f"deadline must be > 0 seconds, not {deadline!r}")
+        raise ConfigurationError(f"deadline must be > 0 seconds, not {deadline!r}")
     return deadline
 
 

@@ -16,6 +16,7 @@ import pytest
 from driver2_kp import (
     AuthenticationError,
     Candidate,
+    ConfigurationError,
     CriteriaError,
     KPSkipReason,
     LegalForm,
@@ -642,7 +643,7 @@ async def test_r13_the_defaults_are_generous_and_bound_the_whole_lookup(scene: S
         )
     async with scene.async_lookup(deadline=12.5) as configured:
         assert configured.deadline == 12.5
-    with pytest.raises(ValueError, match="deadline"):
+    with pytest.raises(ConfigurationError, match="deadline"):
         async with scene.async_lookup(deadline=0):
             pass
 

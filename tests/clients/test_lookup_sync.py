@@ -16,6 +16,7 @@ import pytest
 from driver2_kp import (
     AuthenticationError,
     Candidate,
+    ConfigurationError,
     CriteriaError,
     KPSkipReason,
     LegalForm,
@@ -612,7 +613,7 @@ def test_r13_the_defaults_are_generous_and_bound_the_whole_lookup(scene: Scene) 
         )
     with scene.lookup(deadline=12.5) as configured:
         assert configured.deadline == 12.5
-    with pytest.raises(ValueError, match="deadline"), scene.lookup(deadline=0):
+    with pytest.raises(ConfigurationError, match="deadline"), scene.lookup(deadline=0):
         pass
 
 
