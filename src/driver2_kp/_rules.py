@@ -440,23 +440,25 @@ def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask:
     return Ask(Source.KP, step, search_persons_request(query, limit=PAGE_SIZE, offset=offset))
 
 
-def _kp_result(
+def _result(
     criteria: SearchCriteria,
     role: PartyRole | None,
-    query: PersonQuery,
-    persons: PersonPage,
+    query: CustomerQuery | PersonQuery,
+    answer: CustomerPage | PersonPage,
     page: int,
 ) -> SearchResult:
+    """The result of one page from Driver2 or KP; what the rules add comes after."""
+    driver2 = isinstance(answer, CustomerPage)
     return SearchResult(
-        source=Source.KP,
-        candidates=candidates_of(persons),
-        total=persons.total,
+        source=Source.DRIVER2 if driver2 else Source.KP,
+        candidates=candidates_of(answer),
+        total=answer.total_items if isinstance(answer, CustomerPage) else answer.total,
         page=page,
         criteria=criteria,
         query=query,
-        answer=persons,
+        answer=answer,
         role=role,
-        dropped_for_kp=dropped_for_kp(criteria),
+        dropped_for_kp=() if driver2 else dropped_for_kp(criteria),
     )
 
 
@@ -487,15 +489,8 @@ def search_flow(
             raise
         driver2_error = error
     else:
-        found = SearchResult(
-            source=Source.DRIVER2,
-            candidates=candidates_of(customers),
-            total=customers.total_items,
-            page=page,
-            criteria=criteria,
-            query=query,
-            answer=customers,
-            role=role,
+        found = attrs.evolve(
+            _result(criteria, role, query, customers, page),
             kp_skipped_reason=(
                 KPSkipReason.DRIVER2_FOUND_CUSTOMERS if customers.total_items else reason
             ),
@@ -512,7 +507,7 @@ def search_flow(
             raise driver2_error from None
         return attrs.evolve(found, dropped_for_kp=dropped_for_kp(criteria), kp_error=error)
     return attrs.evolve(
-        _kp_result(criteria, role, persons_query, persons, page), driver2_error=driver2_error
+        _result(criteria, role, persons_query, persons, page), driver2_error=driver2_error
     )
 
 
@@ -524,7 +519,7 @@ def search_kp_flow(
     _check_page(page)
     query = kp_query(criteria)
     persons: PersonPage = yield _kp_ask(query, page)
-    return _kp_result(criteria, role, query, persons, page)
+    return _result(criteria, role, query, persons, page)
 
 
 def following_page(
