@@ -11,13 +11,14 @@ from collections.abc import Generator
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import attrs
 import httpx
 
 from ._http import Flow, Observer, Operation, call_flow, run_async, run_sync
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
 
-__all__ = ["APIKeyAuth", "AsyncClient", "SyncClient"]
+__all__ = ["APIKeyAuth", "AsyncClient", "Endpoint", "SyncClient"]
 
 T = TypeVar("T")
 
@@ -37,28 +38,43 @@ class APIKeyAuth(httpx.Auth):
         return "APIKeyAuth(key=Secret('**********'))"
 
 
+@attrs.frozen
+class Endpoint:
+    """Where a service is, how to authenticate to it, and its default timeouts."""
+
+    base_url: str
+    auth: httpx.Auth
+    timeouts: Timeouts
+
+
 class _Client:
-    """What both kinds of client hold: where, how to authenticate, timeouts, retries."""
+    """What both kinds of client hold: where, how to authenticate, timeouts, retries.
+
+    A service's client says only where it is: ``_endpoint(settings)``.
+    """
+
+    @staticmethod
+    def _endpoint(settings: Settings) -> Endpoint:
+        raise NotImplementedError  # pragma: no cover - every service's client sets it
 
     def __init__(
         self,
         settings: Settings,
-        base_url: str,
-        auth: httpx.Auth,
-        timeouts: Timeouts,
-        retry: RetryPolicy,
+        timeouts: Timeouts | None,
+        retry: RetryPolicy | None,
         *,
         custom: bool,
         transport: object,
     ) -> None:
         if custom and transport is not None:
             raise TypeError("pass http_client or transport, not both")
+        endpoint = self._endpoint(settings)
         self.settings = settings
         """The settings this client was made with."""
-        self._base_url = base_url
-        self._auth = auth
-        self._timeouts = timeouts
-        self._retry = retry
+        self._base_url = endpoint.base_url
+        self._auth = endpoint.auth
+        self._timeouts = timeouts or endpoint.timeouts
+        self._retry = retry or settings.retry
         self._owned = not custom
 
     @property
@@ -79,27 +95,24 @@ class _Client:
 
 
 class SyncClient(_Client):
-    """A blocking client over an `httpx.Client` (the caller's, or its own); a context manager."""
+    """A blocking client over an `httpx.Client` (the caller's, or its own); a context manager.
+
+    Pass ``http_client`` (your own `httpx.Client`, for proxies, certificates or
+    HTTP/2; it is not closed here) or ``transport``. ``timeouts`` and ``retry``
+    override those of ``settings``; every method also takes ``timeouts``.
+    """
 
     def __init__(
         self,
         settings: Settings,
-        base_url: str,
-        auth: httpx.Auth,
-        timeouts: Timeouts,
-        retry: RetryPolicy,
         *,
-        http_client: httpx.Client | None,
-        transport: httpx.BaseTransport | None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            settings,
-            base_url,
-            auth,
-            timeouts,
-            retry,
-            custom=http_client is not None,
-            transport=transport,
+            settings, timeouts, retry, custom=http_client is not None, transport=transport
         )
         self._http = http_client or httpx.Client(transport=transport)
 
@@ -135,27 +148,23 @@ class SyncClient(_Client):
 
 
 class AsyncClient(_Client):
-    """An asyncio client over an `httpx.AsyncClient` (the caller's, or its own)."""
+    """An asyncio client over an `httpx.AsyncClient` (the caller's, or its own).
+
+    Takes the same arguments as `SyncClient`, with an `httpx.AsyncClient` or an
+    async transport.
+    """
 
     def __init__(
         self,
         settings: Settings,
-        base_url: str,
-        auth: httpx.Auth,
-        timeouts: Timeouts,
-        retry: RetryPolicy,
         *,
-        http_client: httpx.AsyncClient | None,
-        transport: httpx.AsyncBaseTransport | None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            settings,
-            base_url,
-            auth,
-            timeouts,
-            retry,
-            custom=http_client is not None,
-            transport=transport,
+            settings, timeouts, retry, custom=http_client is not None, transport=transport
         )
         self._http = http_client or httpx.AsyncClient(transport=transport)
 

@@ -25,12 +25,12 @@ from typing import Final, TypeVar
 import httpx
 
 from ._auth import Driver2Auth
-from ._client import AsyncClient, SyncClient
+from ._client import AsyncClient, Endpoint, SyncClient
 from ._convert import read, write
 from ._errors import CriteriaError, FieldError
 from ._http import Call, ErrorBody, Operation, json_body
 from ._models import Customer, CustomerPage, CustomerQuery, NewCustomer, Vehicle, VehicleList
-from ._retry import RetryPolicy, Timeouts
+from ._retry import Timeouts
 from ._settings import Settings
 
 __all__ = [
@@ -174,12 +174,13 @@ def find_vehicles_request(
     return Operation(call, lambda response: list(read_list(response).items))
 
 
-def _driver2_auth(settings: Settings) -> Driver2Auth:
-    return Driver2Auth(
+def _driver2_endpoint(settings: Settings) -> Endpoint:
+    auth = Driver2Auth(
         settings.driver2_base_url + "/oauth/token",
         settings.driver2_client_id,
         settings.driver2_client_secret,
     )
+    return Endpoint(settings.driver2_base_url, auth, settings.driver2_timeouts)
 
 
 class Driver2Client(SyncClient):
@@ -190,24 +191,7 @@ class Driver2Client(SyncClient):
     override those of ``settings``; every method also takes ``timeouts``.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            settings.driver2_base_url,
-            _driver2_auth(settings),
-            timeouts or settings.driver2_timeouts,
-            retry or settings.retry,
-            http_client=http_client,
-            transport=transport,
-        )
+    _endpoint = staticmethod(_driver2_endpoint)
 
     def search_customers(
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None
@@ -252,24 +236,7 @@ class Driver2Client(SyncClient):
 class AsyncDriver2Client(AsyncClient):
     """The asyncio twin of `Driver2Client`: the same methods, awaited."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            settings.driver2_base_url,
-            _driver2_auth(settings),
-            timeouts or settings.driver2_timeouts,
-            retry or settings.retry,
-            http_client=http_client,
-            transport=transport,
-        )
+    _endpoint = staticmethod(_driver2_endpoint)
 
     async def search_customers(
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None

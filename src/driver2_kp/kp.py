@@ -22,12 +22,12 @@ from typing import Final, TypeVar
 
 import httpx
 
-from ._client import APIKeyAuth, AsyncClient, SyncClient
+from ._client import APIKeyAuth, AsyncClient, Endpoint, SyncClient
 from ._convert import read
 from ._errors import CriteriaError
 from ._http import Call, ErrorBody, Operation, json_body
 from ._models import Person, PersonPage, PersonQuery
-from ._retry import RetryPolicy, Timeouts
+from ._retry import Timeouts
 from ._settings import Settings
 
 __all__ = [
@@ -121,6 +121,10 @@ def get_person_request(kp_id: str) -> Operation[Person]:
     return _operation(Person, f"/personen/{kp_id}", "GET /personen/{kpId}")
 
 
+def _kp_endpoint(settings: Settings) -> Endpoint:
+    return Endpoint(settings.kp_base_url, APIKeyAuth(settings.kp_api_key), settings.kp_timeouts)
+
+
 class KPClient(SyncClient):
     """A blocking KP client; a context manager reusing one connection pool.
 
@@ -128,24 +132,7 @@ class KPClient(SyncClient):
     ``transport``. ``timeouts`` and ``retry`` override those of ``settings``.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            settings.kp_base_url,
-            APIKeyAuth(settings.kp_api_key),
-            timeouts or settings.kp_timeouts,
-            retry or settings.retry,
-            http_client=http_client,
-            transport=transport,
-        )
+    _endpoint = staticmethod(_kp_endpoint)
 
     def search_persons(
         self,
@@ -174,24 +161,7 @@ class KPClient(SyncClient):
 class AsyncKPClient(AsyncClient):
     """The asyncio twin of `KPClient`: the same methods, awaited."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            settings.kp_base_url,
-            APIKeyAuth(settings.kp_api_key),
-            timeouts or settings.kp_timeouts,
-            retry or settings.retry,
-            http_client=http_client,
-            transport=transport,
-        )
+    _endpoint = staticmethod(_kp_endpoint)
 
     async def search_persons(
         self,
