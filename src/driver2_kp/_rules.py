@@ -322,41 +322,27 @@ def dropped_for_kp(criteria: SearchCriteria) -> tuple[str, ...]:
     return tuple(name for name in criteria.given() if name not in KP_CRITERIA)
 
 
-def _candidate_from_customer(customer: Customer) -> Candidate:
+def _candidate(party: Party) -> Candidate:
+    """A result table row: the columns of the party the candidate would become."""
     return Candidate(
-        source=Source.DRIVER2,
-        record=customer,
-        name=customer.name,
-        first_name=customer.first_name,
-        driver2_number=customer.customer_number,
-        kp_id=customer.kp_reference,
-        postcode=customer.address.postcode,
-        phone=customer.phone or customer.mobile,
-        email=customer.email,
-        vat_number=customer.vat_number,
-    )
-
-
-def _candidate_from_person(person: Person) -> Candidate:
-    party = party_from_person(person)
-    return Candidate(
-        source=Source.KP,
-        record=person,
+        source=party.source,
+        record=party.record,
         name=party.name,
         first_name=party.first_name,
-        kp_id=person.kp_id,
-        postcode=person.postcode,
-        phone=person.phone or person.mobile,
-        email=person.email,
-        vat_number=person.vat_number,
+        driver2_number=party.driver2_number,
+        kp_id=party.kp_id,
+        postcode=party.postcode,
+        phone=party.phone or party.mobile,
+        email=party.email,
+        vat_number=party.vat_number,
     )
 
 
 def candidates_of(answer: CustomerPage | PersonPage) -> tuple[Candidate, ...]:
     """The candidates of one page, in the order the service gave them."""
     if isinstance(answer, CustomerPage):
-        return tuple(_candidate_from_customer(c) for c in answer.items)
-    return tuple(_candidate_from_person(p) for p in answer.items)
+        return tuple(_candidate(party_from_customer(c)) for c in answer.items)
+    return tuple(_candidate(party_from_person(p)) for p in answer.items)
 
 
 def import_key(new: NewCustomer) -> str:
