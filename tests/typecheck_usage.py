@@ -20,6 +20,8 @@ from driver2_kp import (
     CustomerLookup,
     CustomerPage,
     CustomerQuery,
+    Deadline,
+    DeadlineExceededError,
     Driver2Client,
     Driver2KPError,
     DuplicateCustomerError,
@@ -43,7 +45,9 @@ from driver2_kp import (
     Timeouts,
     Vehicle,
     apply_vehicle_parties,
+    log_personal_data,
 )
+from driver2_kp.driver2 import get_customer_request
 from driver2_kp.sandbox import FIXED, FaultScript, LoggedRequest, Sandbox, SandboxConfig
 
 
@@ -118,7 +122,14 @@ def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
         assert_type(result.candidates, tuple[Candidate, ...])
         assert_type(result.kp_skipped_reason, KPSkipReason | None)
         assert_type(result.dropped_for_kp, tuple[str, ...])
-        assert_type(result.driver2_error, Driver2KPError | None)
+        assert_type(lookup.search(criteria, role="driver"), SearchResult)
+        try:
+            lookup.search(criteria)
+        except DeadlineExceededError as late:
+            assert_type(late.deadline, float)
+            assert_type(late.step, str)
+            assert_type(late.attempts, int)
+            assert_type(late.last_error, Driver2KPError | None)
         for candidate in lookup.iter_candidates(result):
             assert_type(candidate.record, Customer | Person)
         selection = lookup.select(lookup.search_kp(criteria).candidates[0])
@@ -132,6 +143,10 @@ def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
         assert_type(applied.overwritten, frozenset[PartyRole])
     with Driver2Client(settings) as driver2, KPClient(settings) as kp:
         assert_type(CustomerLookup(driver2, kp).deadline, float)
+        customer = driver2.perform(get_customer_request("74050"), deadline=Deadline.after(5.0))
+        assert_type(customer, Customer)
+        assert_type(driver2.in_flight_limit, int)
+    log_personal_data(False)
 
 
 async def the_async_facade(settings: Settings) -> None:

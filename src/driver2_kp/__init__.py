@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._auth import Driver2Auth
 from ._criteria import SearchCriteria
+from ._deadline import Deadline
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -20,6 +20,7 @@ from ._errors import (
     ConfigurationError,
     ConflictError,
     CriteriaError,
+    DeadlineExceededError,
     Driver2KPError,
     DuplicateCustomerError,
     FieldError,
@@ -33,6 +34,7 @@ from ._errors import (
     ValidationError,
     VehicleNotFoundError,
 )
+from ._logs import log_personal_data
 from ._models import (
     Address,
     Customer,
@@ -90,7 +92,8 @@ __all__ = [
     "CustomerPage",
     "CustomerQuery",
     "CustomerType",
-    "Driver2Auth",
+    "Deadline",
+    "DeadlineExceededError",
     "Driver2Client",
     "Driver2KPError",
     "DuplicateCustomerError",
@@ -129,4 +132,5 @@ __all__ = [
     "VehicleNotFoundError",
     "__version__",
     "apply_vehicle_parties",
+    "log_personal_data",
 ]

@@ -1,54 +1,77 @@
-"""What every client shares: an httpx client, auth, timeouts, retries, and `_perform`.
+"""What every client shares: an httpx client, its gate, its token, and `perform`.
 
-`SyncClient` and `AsyncClient` differ only in sending and closing; what to send
-and how to read the answer is an `Operation`, built by the pure functions of
-`driver2_kp.driver2` and `driver2_kp.kp`.
+`SyncClient` and `AsyncClient` differ only in sending, waiting and closing; what
+to send and how to read the answer is an `Operation`, built by the pure
+functions of `driver2_kp.driver2` and `driver2_kp.kp`, and what to do when is
+decided by `driver2_kp._http.call_flow`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+import platform
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Final, Self, TypeVar
 
 import attrs
 import httpx
 
-from ._http import Flow, Observer, Operation, call_flow, run_async, run_sync
+from ._deadline import Deadline, Expired
+from ._gate import AsyncGate, GateState, SyncGate, verdict_of
+from ._http import (
+    Authorize,
+    Call,
+    Observer,
+    Operation,
+    Send,
+    call_flow,
+    gave_up,
+    run_async,
+    run_sync,
+)
+from ._logs import install, sending
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
+from ._token import AsyncTokens, SyncTokens, Token, TokenCache
 
-__all__ = ["APIKeyAuth", "AsyncClient", "Endpoint", "SyncClient"]
+__all__ = ["USER_AGENT", "AsyncClient", "Endpoint", "SyncClient"]
 
 T = TypeVar("T")
 
 
-class APIKeyAuth(httpx.Auth):
-    """KP's authentication: the key in an ``X-API-Key`` header."""
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
 
-    def __init__(self, key: Secret) -> None:
-        self._key = key
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add the key to ``request``."""
-        request.headers["X-API-Key"] = self._key.reveal()
-        yield request
+USER_AGENT: Final = (
+    f"driver2-kp/{_version('driver2-kp')} httpx/{httpx.__version__} "
+    f"python/{platform.python_version()}"
+)
+"""The ``User-Agent`` of every request, so that a service's operators can tell us apart."""
 
-    def __repr__(self) -> str:
-        return "APIKeyAuth(key=Secret('**********'))"
+install()  # personal data out of httpx's and httpcore's records of our requests
 
 
 @attrs.frozen
 class Endpoint:
-    """Where a service is, how to authenticate to it, and its default timeouts."""
+    """Where a service is, how to authenticate to it, its timeouts and its bound in flight."""
 
     base_url: str
-    auth: httpx.Auth
     timeouts: Timeouts
+    max_in_flight: int
+    headers: Mapping[str, Secret] = attrs.field(factory=dict, repr=False)
+    """Headers that authenticate every request (KP's ``X-API-Key``)."""
+    token: Operation[Token] | None = None
+    """The token request, for a service that wants a bearer token (Driver2)."""
 
 
 class _Client:
-    """What both kinds of client hold: where, how to authenticate, timeouts, retries.
+    """What both kinds of client hold: where, how to authenticate, timeouts, retries, gate.
 
     A service's client says only where it is: ``_endpoint(settings)``.
     """
@@ -72,10 +95,17 @@ class _Client:
         self.settings = settings
         """The settings this client was made with."""
         self._base_url = endpoint.base_url
-        self._auth = endpoint.auth
+        self._endpoint_headers = endpoint.headers
+        self._token_operation = endpoint.token
         self._timeouts = timeouts or endpoint.timeouts
         self._retry = retry or settings.retry
+        self._gate_state = GateState(endpoint.max_in_flight, spaced=self._retry.wait)
         self._owned = not custom
+        # The pool follows the gate: a request let through never waits for a connection.
+        self._limits = httpx.Limits(
+            max_connections=endpoint.max_in_flight,
+            max_keepalive_connections=endpoint.max_in_flight,
+        )
 
     @property
     def timeouts(self) -> Timeouts:
@@ -87,8 +117,23 @@ class _Client:
         """When this client retries a failed call."""
         return self._retry
 
-    def _flow(self, operation: Operation[Any], timeouts: Timeouts | None) -> Flow:
-        return call_flow(operation.call, timeouts=timeouts or self._timeouts, retry=self._retry)
+    @property
+    def in_flight_limit(self) -> int:
+        """How many requests the gate lets through at once now (it adapts; see the docs)."""
+        return int(self._gate_state.limit)
+
+    def _deadline(self, timeouts: Timeouts, deadline: Deadline | None) -> Deadline:
+        """The call's own deadline, or the caller's (a lookup's) if that ends sooner."""
+        return Deadline.after(timeouts.deadline).sooner(deadline)
+
+    def _request(
+        self, http: httpx.Client | httpx.AsyncClient, call: Call, send: Send
+    ) -> httpx.Request:
+        headers = {"User-Agent": USER_AGENT}
+        headers |= {name: secret.reveal() for name, secret in self._endpoint_headers.items()}
+        if send.token is not None:
+            headers["Authorization"] = f"Bearer {send.token}"
+        return call.request(http, self._base_url, headers, send.timeouts)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -99,7 +144,8 @@ class SyncClient(_Client):
 
     Pass ``http_client`` (your own `httpx.Client`, for proxies, certificates or
     HTTP/2; it is not closed here) or ``transport``. ``timeouts`` and ``retry``
-    override those of ``settings``; every method also takes ``timeouts``.
+    override those of ``settings``; every method also takes ``timeouts``. It is
+    safe to share between threads: they share its gate and its token.
     """
 
     def __init__(
@@ -114,21 +160,88 @@ class SyncClient(_Client):
         super().__init__(
             settings, timeouts, retry, custom=http_client is not None, transport=transport
         )
-        self._http = http_client or httpx.Client(transport=transport)
+        self._http = http_client or httpx.Client(transport=transport, limits=self._limits)
+        self._gate = SyncGate(self._gate_state)
+        self._tokens = (
+            None
+            if self._token_operation is None
+            else SyncTokens(TokenCache(), self._token_operation, self._fetch_token)
+        )
 
-    def _perform(
+    def perform(
         self,
         operation: Operation[T],
+        *,
         timeouts: Timeouts | None = None,
+        deadline: Deadline | None = None,
+        step: str | None = None,
         observe: Observer | None = None,
     ) -> T:
-        call = operation.call
+        """Send ``operation`` (made by a request builder) and read its answer.
 
-        def send(timeout: httpx.Timeout) -> httpx.Response:
-            request = call.request(self._http, self._base_url, timeout)
-            return self._http.send(request, auth=self._auth)
+        The one way every method of a client, and `CustomerLookup`, sends a
+        request: through the gate, with a token if the service wants one,
+        retried on transient failures until the deadline. The deadline is the
+        call's own (``timeouts.deadline``), or ``deadline`` if that ends sooner;
+        ``step`` names what is done in a `DeadlineExceededError`; ``observe`` is
+        told of each attempt and wait before it happens.
 
-        return operation.read(run_sync(self._flow(operation, timeouts), send, observe))
+        Example::
+
+            from driver2_kp.driver2 import get_customer_request
+
+            customer = driver2.perform(get_customer_request("74050"))
+        """
+        timeouts = timeouts or self._timeouts
+        return operation.read(
+            self._exchange(
+                operation.call,
+                self._deadline(timeouts, deadline),
+                timeouts,
+                step=step,
+                observe=observe,
+                authorize=self._tokens is not None,
+            )
+        )
+
+    def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
+        response = self._exchange(operation.call, deadline, self._timeouts, authorize=False)
+        return operation.read(response)
+
+    def _exchange(
+        self,
+        call: Call,
+        deadline: Deadline,
+        timeouts: Timeouts,
+        *,
+        authorize: bool,
+        step: str | None = None,
+        observe: Observer | None = None,
+    ) -> httpx.Response:
+        def send(instruction: Send) -> httpx.Response:
+            request = self._request(self._http, call, instruction)
+            with self._gate.slot(deadline) as slot, sending():
+                try:
+                    response = self._http.send(request)
+                except httpx.RequestError as err:
+                    slot.verdict = verdict_of(err, gave_up=gave_up(err, instruction))
+                    raise
+                slot.verdict = verdict_of(response)
+                return response
+
+        def token(instruction: Authorize) -> str:
+            assert self._tokens is not None
+            return self._tokens.get(instruction.refused, deadline)
+
+        flow = call_flow(
+            call,
+            deadline=deadline,
+            timeouts=timeouts,
+            retry=self._retry,
+            authorize=authorize,
+            step=step,
+        )
+        return run_sync(flow, send=send, authorize=token, observe=observe)
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
@@ -151,7 +264,8 @@ class AsyncClient(_Client):
     """An asyncio client over an `httpx.AsyncClient` (the caller's, or its own).
 
     Takes the same arguments as `SyncClient`, with an `httpx.AsyncClient` or an
-    async transport.
+    async transport. Its tasks share its gate and its token; the deadline ends
+    an attempt at once, whatever phase it is in.
     """
 
     def __init__(
@@ -166,25 +280,87 @@ class AsyncClient(_Client):
         super().__init__(
             settings, timeouts, retry, custom=http_client is not None, transport=transport
         )
-        self._http = http_client or httpx.AsyncClient(transport=transport)
+        self._http = http_client or httpx.AsyncClient(transport=transport, limits=self._limits)
+        self._gate = AsyncGate(self._gate_state)
+        self._tokens = (
+            None
+            if self._token_operation is None
+            else AsyncTokens(TokenCache(), self._token_operation, self._fetch_token)
+        )
 
-    async def _perform(
+    async def perform(
         self,
         operation: Operation[T],
+        *,
         timeouts: Timeouts | None = None,
+        deadline: Deadline | None = None,
+        step: str | None = None,
         observe: Observer | None = None,
     ) -> T:
-        call = operation.call
+        """Send ``operation`` and read its answer: see `SyncClient.perform`.
 
-        async def send(timeout: httpx.Timeout) -> httpx.Response:
-            request = call.request(self._http, self._base_url, timeout)
-            return await self._http.send(request, auth=self._auth)
+        Example::
 
-        flow = self._flow(operation, timeouts)
-        return operation.read(await run_async(flow, send, observe))
+            customer = await driver2.perform(get_customer_request("74050"))
+        """
+        timeouts = timeouts or self._timeouts
+        response = await self._exchange(
+            operation.call,
+            self._deadline(timeouts, deadline),
+            timeouts,
+            step=step,
+            observe=observe,
+            authorize=self._tokens is not None,
+        )
+        return operation.read(response)
+
+    async def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
+        response = await self._exchange(operation.call, deadline, self._timeouts, authorize=False)
+        return operation.read(response)
+
+    async def _exchange(
+        self,
+        call: Call,
+        deadline: Deadline,
+        timeouts: Timeouts,
+        *,
+        authorize: bool,
+        step: str | None = None,
+        observe: Observer | None = None,
+    ) -> httpx.Response:
+        async def send(instruction: Send) -> httpx.Response:
+            request = self._request(self._http, call, instruction)
+            async with self._gate.slot(deadline) as slot:
+                try:
+                    with sending():
+                        async with asyncio.timeout(deadline.left()):
+                            response = await self._http.send(request)
+                except TimeoutError as err:  # the deadline, in whatever phase
+                    raise Expired("for the answer", sent=True) from err
+                except httpx.RequestError as err:
+                    slot.verdict = verdict_of(err, gave_up=gave_up(err, instruction))
+                    raise
+                slot.verdict = verdict_of(response)
+                return response
+
+        async def token(instruction: Authorize) -> str:
+            assert self._tokens is not None
+            return await self._tokens.get(instruction.refused, deadline)
+
+        flow = call_flow(
+            call,
+            deadline=deadline,
+            timeouts=timeouts,
+            retry=self._retry,
+            authorize=authorize,
+            step=step,
+        )
+        return await run_async(flow, send=send, authorize=token, observe=observe)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
+        if self._tokens is not None:
+            self._tokens.close()
         if self._owned:
             await self._http.aclose()
 

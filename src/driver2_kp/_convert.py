@@ -24,6 +24,7 @@ from ._models import (
     Address,
     Customer,
     CustomerPage,
+    CustomerQuery,
     CustomerType,
     KPSalutation,
     LegalForm,
@@ -31,11 +32,12 @@ from ._models import (
     Person,
     PersonKind,
     PersonPage,
+    PersonQuery,
     Vehicle,
     VehicleList,
 )
 
-__all__ = ["KP_WIRE_NAMES", "read", "write"]
+__all__ = ["KP_WIRE_NAMES", "query_params", "read", "write"]
 
 T = TypeVar("T")
 
@@ -62,10 +64,24 @@ KP_WIRE_NAMES: Final = {
         "changed_at": "geaendertAm",
     },
     PersonPage: {"items": "treffer", "total": "gesamt", "limit": "limit", "offset": "offset"},
+    PersonQuery: {
+        "last_name": "nachname",
+        "first_name": "vorname",
+        "postcode": "plz",
+        "kind": "kundenart",
+    },
 }
 """KP's German wire name of every attribute of its resources."""
 
-_DRIVER2_CLASSES: Final = (Address, Customer, NewCustomer, CustomerPage, Vehicle, VehicleList)
+_DRIVER2_CLASSES: Final = (
+    Address,
+    Customer,
+    NewCustomer,
+    CustomerPage,
+    CustomerQuery,
+    Vehicle,
+    VehicleList,
+)
 
 
 def camel_case(name: str) -> str:
@@ -206,3 +222,13 @@ def read(data: object, cls: type[T], *, service: str, endpoint: str) -> T:
 def write(value: object) -> Any:
     """Unstructure a model into its wire JSON."""
     return _CONVERTER.unstructure(value)
+
+
+def query_params(query: CustomerQuery | PersonQuery) -> tuple[tuple[str, str], ...]:
+    """The query parameters of a search: the criteria given, by their wire names.
+
+    >>> query_params(PersonQuery(last_name="Peeters", kind=PersonKind.PRIVATE))
+    (('nachname', 'Peeters'), ('kundenart', 'privat'))
+    """
+    wire: dict[str, object] = _CONVERTER.unstructure(query)
+    return tuple((name, str(value)) for name, value in wire.items() if value is not None)

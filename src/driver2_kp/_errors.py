@@ -6,7 +6,8 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
     ├── ConfigurationError        settings missing or malformed (also a ValueError)
     ├── CriteriaError             refused before any request: names the field (a ValueError)
     ├── TransportError            no usable answer: connection failed or broke off
-    │   └── RequestTimeoutError   a timeout, or the call's or lookup's deadline, ran out
+    │   └── RequestTimeoutError   an attempt timed out (connect, read, write, pool)
+    │       └── DeadlineExceededError   the call's or lookup's deadline ran out
     ├── APIError                  the service answered with an error status
     │   ├── BadRequestError           400: the request was refused as malformed
     │   ├── AuthenticationError       401, 403: credentials missing, wrong or without rights
@@ -22,6 +23,10 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
 
 Every message names the service and the endpoint (``Driver2 GET /customers``) and
 never carries a secret or personal data (no query values, no bodies).
+
+Every error pickles to an equal error of the same type, message and attributes,
+so that it crosses process pools (`concurrent.futures`, joblib, Dask) intact.
+Two errors are equal when their type, message and attributes are.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CriteriaError",
+    "DeadlineExceededError",
     "Driver2KPError",
     "DuplicateCustomerError",
     "FieldError",
@@ -53,8 +59,29 @@ __all__ = [
 ]
 
 
+def _restore(cls: type[Driver2KPError], args: tuple[object, ...]) -> Driver2KPError:
+    """Unpickle an error without calling its ``__init__`` (whose keywords pickle cannot pass)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
+
 class Driver2KPError(Exception):
     """Base class of every error raised by driver2_kp."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # BaseException's reduce calls cls(*args): our errors take keyword-only
+        # arguments, so rebuild from the message and restore the attributes.
+        return (_restore, (type(self), self.args), self.__dict__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Driver2KPError)
+        return self.args == other.args and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.args))
 
 
 class ConfigurationError(Driver2KPError, ValueError):
@@ -92,7 +119,38 @@ class TransportError(_ServiceError):
 
 
 class RequestTimeoutError(TransportError):
-    """A timeout, or the overall deadline of the call, ran out before an answer."""
+    """An attempt timed out (connect, read, write or pool), or the deadline ran out."""
+
+
+class DeadlineExceededError(RequestTimeoutError):
+    """The deadline of a call or a lookup ran out: it covers tokens, waits and retries.
+
+    ``deadline`` is that deadline in seconds, ``step`` what was running when it
+    ran out (``requesting a Driver2 token``, ``searching Driver2``, ...),
+    ``attempts`` how many requests of that step were sent, and ``last_error``
+    the last failure before, if any (a 503 that was being retried, say).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        endpoint: str,
+        deadline: float,
+        step: str,
+        attempts: int,
+        last_error: Driver2KPError | None = None,
+    ) -> None:
+        super().__init__(message, service=service, endpoint=endpoint)
+        self.deadline = deadline
+        """The deadline that ran out, in seconds."""
+        self.step = step
+        """What was running, e.g. ``searching Driver2``."""
+        self.attempts = attempts
+        """How many requests of that step were sent."""
+        self.last_error = last_error
+        """The last failure of those attempts, if one failed before the deadline ran out."""
 
 
 class ResponseFormatError(_ServiceError):

@@ -1,10 +1,15 @@
-"""One call to Driver2 or KP: attempts, retries, the deadline, and errors, decided once.
+"""One call to Driver2 or KP: token, attempts, retries, the deadline and errors, decided once.
 
 `call_flow` is a generator that performs no I/O of its own. It yields what to do
-next (`Send` an attempt with these timeouts, or `Sleep` so long) and receives
-what happened (a response, or the exception sending raised). `run_sync` and
-`run_async` drive it: they hold only the sending and the sleeping, so the sync
-and async clients share every decision.
+next (`Authorize`: get a bearer token; `Send` an attempt; `Sleep` so long) and
+receives what happened (a token, a response, or the exception raised). `run_sync`
+and `run_async` drive it: they hold only the doing, so the sync and async
+clients share every decision.
+
+Transient failures are retried until the deadline runs out (or the policy's
+optional cap on attempts is reached); when the deadline ends the call, the
+error is a `DeadlineExceededError` naming the deadline, the step and the
+attempts, never the per-attempt timeout the deadline cut short.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from typing import Final, Generic, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from ._deadline import PHASE_OF, AttemptTimeouts, Deadline, Expired
 from ._errors import (
     APIError,
     APIErrorFields,
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    DeadlineExceededError,
     Driver2KPError,
     DuplicateCustomerError,
     FieldError,
@@ -37,9 +44,12 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._logs import personal_data_logged
 from ._retry import RetryPolicy, Timeouts, parse_retry_after
+from ._settings import Secret
 
 __all__ = [
+    "Authorize",
     "Call",
     "ErrorBody",
     "Observer",
@@ -48,6 +58,8 @@ __all__ = [
     "Sleep",
     "api_error",
     "call_flow",
+    "deadline_error",
+    "gave_up",
     "json_body",
     "run_async",
     "run_sync",
@@ -64,6 +76,8 @@ class ErrorBody:
     detail: str | None = None
     errors: tuple[FieldError, ...] = ()
     existing_customer_number: str | None = None
+    hint: str | None = None
+    """What the user should check, added to the message (the variable to set, say)."""
 
 
 ErrorReader: TypeAlias = Callable[[httpx.Response], ErrorBody]
@@ -80,38 +94,58 @@ class Call:
     """Relative to the service's base URL, e.g. ``/customers/74050``."""
     endpoint: str
     """Method and path template, e.g. ``GET /customers/{customerNumber}``: never personal."""
+    step: str
+    """What the call does, for messages: ``searching Driver2``."""
     read_error: ErrorReader
-    # What is sent may be personal (a name in the query, a customer in the body):
-    # kept out of the repr, which names the endpoint only.
+    # What is sent may be personal (a name in the query, a customer in the body)
+    # or secret (the token request's form): kept out of the repr.
     params: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
     json: object = attrs.field(default=None, repr=False)
+    form: tuple[tuple[str, str | Secret], ...] = attrs.field(default=(), repr=False)
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    repeatable: bool = False
+    """Whether sending it twice is harmless whatever its method (the token request)."""
 
     @property
     def replayable(self) -> bool:
-        """Whether sending it twice is harmless: a GET, or a POST with an ``Idempotency-Key``."""
-        return self.method == "GET" or "Idempotency-Key" in self.headers
+        """Whether sending it twice is harmless: a GET, a POST with an ``Idempotency-Key``, ..."""
+        return self.repeatable or self.method == "GET" or "Idempotency-Key" in self.headers
 
     def request(
-        self, client: httpx.Client | httpx.AsyncClient, base_url: str, timeout: httpx.Timeout
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        base_url: str,
+        headers: Mapping[str, str],
+        timeouts: AttemptTimeouts,
     ) -> httpx.Request:
-        """The httpx request for one attempt."""
-        return client.build_request(
+        """The httpx request for one attempt, with the client's ``headers`` (auth, agent)."""
+        form = {name: v.reveal() if isinstance(v, Secret) else v for name, v in self.form}
+        request = client.build_request(
             self.method,
             base_url + self.path,
             params=self.params,
             json=self.json,
-            headers=dict(self.headers),
-            timeout=timeout,
+            data=form or None,
+            headers={**headers, **self.headers},
         )
+        request.extensions["timeout"] = timeouts
+        return request
 
 
 @attrs.frozen
-class Send:
-    """Send the call once, with these timeouts."""
+class Authorize:
+    """Get a bearer token: the valid one, or a new one if ``refused`` is the one held."""
 
-    timeout: httpx.Timeout
+    refused: str | None
+
+
+@attrs.frozen(eq=False)
+class Send:
+    """Send the call once, with these timeouts (and this bearer token, if any)."""
+
+    timeouts: AttemptTimeouts
     attempt: int
+    token: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
@@ -121,8 +155,8 @@ class Sleep:
     seconds: float
 
 
-Outcome: TypeAlias = httpx.Response | Exception
-Flow: TypeAlias = Generator[Send | Sleep, Outcome | None, httpx.Response]
+Outcome: TypeAlias = httpx.Response | str | BaseException | None
+Flow: TypeAlias = Generator[Authorize | Send | Sleep, Outcome, httpx.Response]
 Observer: TypeAlias = Callable[[Send | Sleep], None]
 """Told of each attempt and each wait of a call before it happens (progress reporting)."""
 
@@ -153,17 +187,20 @@ _MAYBE_SENT: Final = (
 _TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
 
 
+def _reason(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} error"
+
+
 def api_error(service: str, endpoint: str, response: httpx.Response, body: ErrorBody) -> APIError:
     """The exception for an error answer: one table from status (and code) to class."""
     status = response.status_code
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIError)
     if cls is ConflictError:
         cls = _BY_CODE.get(body.code or "", ConflictError)
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "error"
-    message = f"{status} {reason}" + (f" ({body.code})" if body.code else "")
+    message = _reason(status) + (f" ({body.code})" if body.code else "")
     common: APIErrorFields = {
         "service": service,
         "endpoint": endpoint,
@@ -173,9 +210,10 @@ def api_error(service: str, endpoint: str, response: httpx.Response, body: Error
     }
     if cls is ValidationError:
         fields = ", ".join(e.field for e in body.errors)
-        return ValidationError(
-            message + (f": invalid {fields}" if fields else ""), errors=body.errors, **common
-        )
+        message += f": invalid {fields}" if fields else ""
+    message += f"; {body.hint}" if body.hint else ""
+    if cls is ValidationError:
+        return ValidationError(message, errors=body.errors, **common)
     if cls is RateLimitError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return RateLimitError(message, retry_after=retry_after, **common)
@@ -183,6 +221,16 @@ def api_error(service: str, endpoint: str, response: httpx.Response, body: Error
         existing = body.existing_customer_number
         return DuplicateCustomerError(message, existing_customer_number=existing, **common)
     return cls(message, **common)
+
+
+def _where(error: httpx.RequestError) -> str:
+    """``host:port`` of the request that failed: where the user should look."""
+    try:
+        url = error.request.url
+    except RuntimeError:  # an error raised without its request
+        return "the service"
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return f"{url.host}:{port}" if port else url.host
 
 
 def _error(call: Call, outcome: Outcome) -> Driver2KPError | None:
@@ -195,9 +243,16 @@ def _error(call: Call, outcome: Outcome) -> Driver2KPError | None:
     if isinstance(outcome, Driver2KPError):
         return outcome
     if isinstance(outcome, httpx.TimeoutException):
-        return RequestTimeoutError(f"timed out ({type(outcome).__name__})", **where)
+        return RequestTimeoutError(
+            f"{_where(outcome)} timed out ({type(outcome).__name__})", **where
+        )
+    if isinstance(outcome, httpx.ConnectError):
+        return TransportError(f"could not connect to {_where(outcome)} (ConnectError)", **where)
     if isinstance(outcome, httpx.RequestError):
-        return TransportError(f"no usable answer ({type(outcome).__name__})", **where)
+        return TransportError(
+            f"no usable answer from {_where(outcome)} ({type(outcome).__name__})", **where
+        )
+    assert isinstance(outcome, BaseException)
     raise outcome  # not ours to translate: a bug, let it surface
 
 
@@ -211,80 +266,165 @@ def _retryable(call: Call, outcome: Outcome, error: Driver2KPError) -> bool:
     return isinstance(error, APIError) and error.status in _TRANSIENT_STATUSES and call.replayable
 
 
+def gave_up(outcome: Outcome, send: Send) -> bool:
+    """Whether ``outcome`` is a timeout of a phase the deadline had cut short."""
+    if isinstance(outcome, Expired):
+        return True
+    phase = PHASE_OF.get(type(outcome)) if isinstance(outcome, BaseException) else None
+    return phase is not None and phase in send.timeouts.cut
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def deadline_error(
+    call: Call,
+    deadline: Deadline,
+    *,
+    step: str,
+    attempts: int,
+    waiting: str | None = None,
+    last: Driver2KPError | None = None,
+    retry_after: float | None = None,
+) -> DeadlineExceededError:
+    """The error for a deadline that ran out (or would, before ``retry_after`` is waited)."""
+    when = f"while {step}" + (f", waiting {waiting}" if waiting else "")
+    if retry_after is not None:
+        ran_out = (
+            f"{call.service} asks to retry after {retry_after:g} s, longer than the "
+            f"{max(deadline.left(), 0):.1f} s left of the deadline of {deadline.seconds:g} s"
+        )
+    else:
+        ran_out = f"the deadline of {deadline.seconds:g} s ran out"
+    tried = _plural(attempts, "attempt")
+    if last is not None:
+        tried += f"; the last failed: {last}"
+    return DeadlineExceededError(
+        f"{ran_out} {when} ({tried})",
+        service=call.service,
+        endpoint=call.endpoint,
+        deadline=deadline.seconds,
+        step=step,
+        attempts=attempts,
+        last_error=last,
+    )
+
+
+def _log(call: Call, outcome: Outcome, took: float, attempt: int) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    status = outcome.status_code if isinstance(outcome, httpx.Response) else type(outcome).__name__
+    # The query's values are personal: logged only when the user opted in.
+    query = f" {dict(call.params)}" if call.params and personal_data_logged() else ""
+    logger.debug(
+        "%s %s%s: %s in %.3f s (attempt %d)",
+        call.service,
+        call.endpoint,
+        query,
+        status,
+        took,
+        attempt,
+    )
+
+
 def call_flow(
     call: Call,
     *,
+    deadline: Deadline,
     timeouts: Timeouts,
     retry: RetryPolicy,
-    clock: Callable[[], float] = time.monotonic,
+    authorize: bool = False,
+    step: str | None = None,
 ) -> Flow:
     """Decide the attempts of one call; see the module docstring.
 
-    Each attempt's timeouts are cut to the time left before the deadline, and no
-    wait is started that would end past it: then the last error is raised.
+    Each attempt's timeouts are cut to the time left before ``deadline``, and no
+    wait is started that would end past it. With ``authorize``, a bearer token
+    is asked for first, and a 401 asks for a new one and repeats the request
+    once. ``step`` names what the call does in a deadline error (``call.step``
+    if not given).
     """
-    deadline = clock() + timeouts.deadline
+    step = step or call.step
+    attempts = 0
+    token: str | None = None
+    refused: str | None = None
+    last: Driver2KPError | None = None
     waits = retry.backoff_waits()
-    for attempt in range(1, retry.attempts + 1):
-        left = deadline - clock()
-        if left <= 0:
-            raise RequestTimeoutError(
-                f"no answer within the deadline of {timeouts.deadline:g} s",
-                service=call.service,
-                endpoint=call.endpoint,
+    while True:
+        if authorize and token is None:
+            answer = yield Authorize(refused)
+            if isinstance(answer, BaseException):
+                raise answer  # the token call's own error: it names its own step
+            assert isinstance(answer, str)
+            token = answer
+        if deadline.left() <= 0:
+            raise deadline_error(call, deadline, step=step, attempts=attempts, last=last)
+        send = Send(AttemptTimeouts(timeouts, deadline), attempts + 1, token)
+        started = time.monotonic()
+        outcome = yield send
+        if isinstance(outcome, Expired):
+            attempts += outcome.sent
+            raise deadline_error(
+                call, deadline, step=step, attempts=attempts, waiting=outcome.waiting, last=last
             )
-        started = clock()
-        outcome = yield Send(timeouts.for_attempt(left), attempt)
-        assert outcome is not None
+        attempts += 1
+        _log(call, outcome, time.monotonic() - started, attempts)
+        if gave_up(outcome, send):
+            raise deadline_error(
+                call, deadline, step=step, attempts=attempts, waiting="for the answer", last=last
+            ) from None
         error = _error(call, outcome)
-        status = (
-            outcome.status_code if isinstance(outcome, httpx.Response) else type(outcome).__name__
-        )
-        logger.debug(
-            "%s %s: %s in %.3f s (attempt %d)",
-            call.service,
-            call.endpoint,
-            status,
-            clock() - started,
-            attempt,
-        )
         if error is None:
             assert isinstance(outcome, httpx.Response)
             return outcome
-        cause = outcome if isinstance(outcome, Exception) and outcome is not error else None
-        if attempt == retry.attempts or not _retryable(call, outcome, error):
+        cause = outcome if isinstance(outcome, BaseException) and outcome is not error else None
+        expired = isinstance(error, AuthenticationError) and error.status == 401
+        if authorize and expired and refused is None:
+            refused, token = token, None  # the token may have expired: one new, one repeat
+            continue
+        if not _retryable(call, outcome, error) or attempts == retry.attempts:
             raise error from cause
+        last = error
         # The server's delay is waited as given: no jitter shortens it.
         asked = error.retry_after if isinstance(error, RateLimitError) else None
         if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
             asked = parse_retry_after(outcome.headers.get("Retry-After"))
         wait = asked if asked is not None else next(waits)
-        too_long = asked is not None and asked > retry.max_retry_after
-        if too_long or wait > deadline - clock():
-            raise error from cause
+        if wait >= deadline.left():
+            raise deadline_error(
+                call, deadline, step=step, attempts=attempts, last=error, retry_after=asked
+            ) from error
         if retry.wait and wait > 0:
             yield Sleep(wait)
-    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
+Instruction: TypeAlias = Authorize | Send | Sleep
 
 
 def run_sync(
     flow: Flow,
-    send: Callable[[httpx.Timeout], httpx.Response],
+    *,
+    send: Callable[[Send], httpx.Response],
+    authorize: Callable[[Authorize], str],
     observe: Observer | None = None,
 ) -> httpx.Response:
-    """Drive a call flow with blocking I/O; ``observe`` sees each instruction first."""
-    instruction = next(flow)
+    """Drive a call flow with blocking I/O; ``observe`` sees each attempt and wait first."""
+    instruction: Instruction = next(flow)
     while True:
-        if observe is not None:
-            observe(instruction)
-        outcome: Outcome | None = None
-        if isinstance(instruction, Sleep):
-            time.sleep(instruction.seconds)
-        else:
-            try:
-                outcome = send(instruction.timeout)
-            except (httpx.RequestError, Driver2KPError) as err:
-                outcome = err
+        outcome: Outcome = None
+        try:
+            if isinstance(instruction, Authorize):
+                outcome = authorize(instruction)
+            else:
+                if observe is not None:
+                    observe(instruction)
+                if isinstance(instruction, Sleep):
+                    time.sleep(instruction.seconds)
+                else:
+                    outcome = send(instruction)
+        except (httpx.RequestError, Driver2KPError, Expired) as err:
+            outcome = err
         try:
             instruction = flow.send(outcome)
         except StopIteration as done:
@@ -294,22 +434,27 @@ def run_sync(
 
 async def run_async(
     flow: Flow,
-    send: Callable[[httpx.Timeout], Awaitable[httpx.Response]],
+    *,
+    send: Callable[[Send], Awaitable[httpx.Response]],
+    authorize: Callable[[Authorize], Awaitable[str]],
     observe: Observer | None = None,
 ) -> httpx.Response:
-    """Drive a call flow with asyncio; ``observe`` sees each instruction first."""
-    instruction = next(flow)
+    """Drive a call flow with asyncio; ``observe`` sees each attempt and wait first."""
+    instruction: Instruction = next(flow)
     while True:
-        if observe is not None:
-            observe(instruction)
-        outcome: Outcome | None = None
-        if isinstance(instruction, Sleep):
-            await asyncio.sleep(instruction.seconds)
-        else:
-            try:
-                outcome = await send(instruction.timeout)
-            except (httpx.RequestError, Driver2KPError) as err:
-                outcome = err
+        outcome: Outcome = None
+        try:
+            if isinstance(instruction, Authorize):
+                outcome = await authorize(instruction)
+            else:
+                if observe is not None:
+                    observe(instruction)
+                if isinstance(instruction, Sleep):
+                    await asyncio.sleep(instruction.seconds)
+                else:
+                    outcome = await send(instruction)
+        except (httpx.RequestError, Driver2KPError, Expired) as err:
+            outcome = err
         try:
             instruction = flow.send(outcome)
         except StopIteration as done:
@@ -322,7 +467,11 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Operation(Generic[T]):
-    """A call and how to read its successful answer: what a client method performs."""
+    """A call and how to read its successful answer: what a client performs.
+
+    The request builders of `driver2_kp.driver2` and `driver2_kp.kp` make them;
+    ``client.perform(operation)`` sends one.
+    """
 
     call: Call
     read: Callable[[httpx.Response], T]

@@ -12,11 +12,12 @@ import attrs
 import backoff
 import httpx
 
+from ._errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_RETRY",
     "DRIVER2_TIMEOUTS",
     "KP_TIMEOUTS",
-    "NO_RETRIES",
     "RetryPolicy",
     "Timeouts",
     "parse_retry_after",
@@ -24,8 +25,8 @@ __all__ = [
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be > 0 seconds, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"{attribute.name} must be a number of seconds > 0, not {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -38,6 +39,9 @@ class Timeouts:
 
     >>> Timeouts()
     Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=300.0)
+
+    A value that is not a number of seconds above zero raises `ConfigurationError`.
+    Change one with ``attrs.evolve(timeouts, read=120.0)``.
     """
 
     connect: float = attrs.field(default=10.0, validator=_positive)
@@ -63,33 +67,38 @@ KP_TIMEOUTS: Final = Timeouts(connect=5.0, read=10.0, write=10.0, pool=5.0, dead
 """KP's defaults: it answers in well under a second."""
 
 
+def _attempts(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ConfigurationError(f"attempts must be None or a whole number >= 1, not {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """When and how long to wait before trying a failed call again.
 
-    Waits grow exponentially from ``initial_wait`` (times 2 per retry, at most
-    ``max_wait``) with full jitter: each wait is random between 0 and that value.
-    A ``Retry-After`` from the server is waited as given instead, unless it is
-    longer than ``max_retry_after`` or than the call's deadline allows. All in
-    seconds; ``attempts`` counts the first try.
+    A transient failure (a timeout, a dropped connection, 429, 5xx) is retried
+    for as long as the call's deadline allows, as google-api-core's
+    ``Retry(timeout=...)`` does. Waits grow exponentially from ``initial_wait``
+    (times 2 per retry, at most ``max_wait``) with full jitter: each wait is
+    random between 0 and that value. A ``Retry-After`` from the server is waited
+    as given instead; one longer than the time left ends the call at once. All
+    in seconds. ``attempts``, off by default, caps the tries (the first one
+    included) below what the deadline allows.
 
     >>> RetryPolicy()
-    RetryPolicy(attempts=5, initial_wait=0.5, max_wait=30.0, max_retry_after=120.0, wait=True)
+    RetryPolicy(attempts=None, initial_wait=0.5, max_wait=30.0, wait=True)
 
     ``RetryPolicy(wait=False)`` keeps the decisions but does not sleep: for tests.
+    Give it an ``attempts`` cap too, or a failing service is retried at once
+    until the deadline.
     """
 
-    attempts: int = attrs.field(default=5)
+    attempts: int | None = attrs.field(default=None, validator=_attempts)
+    """At most this many tries, the first included; ``None``: until the deadline."""
     initial_wait: float = attrs.field(default=0.5, validator=_positive)
     max_wait: float = attrs.field(default=30.0, validator=_positive)
-    max_retry_after: float = attrs.field(default=120.0, validator=_positive)
     wait: bool = True
     """Whether to sleep at all; ``False`` retries at once (test suites)."""
-
-    @attempts.validator
-    def _check_attempts(self, _: object, value: int) -> None:
-        if value < 1:
-            raise ValueError(f"attempts must be >= 1, not {value!r}")
 
     def backoff_waits(self) -> Iterator[float]:
         """The exponential, fully jittered waits between attempts (backoff's generators)."""
@@ -100,9 +109,7 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY: Final = RetryPolicy()
-"""The default policy: 5 attempts, waits from 0.5 s up to 30 s."""
-NO_RETRIES: Final = RetryPolicy(attempts=1)
-"""A policy that tries once."""
+"""The default policy: retries until the deadline, waits from 0.5 s up to 30 s."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -14,20 +14,17 @@ import hashlib
 import json
 import uuid
 from collections.abc import Generator, Mapping
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Generic, TypeAlias, TypeVar, cast
 
 import attrs
 
 from ._convert import write
 from ._criteria import SearchCriteria
 from ._errors import (
+    BadRequestError,
     CriteriaError,
     Driver2KPError,
     DuplicateCustomerError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-    TransportError,
     VehicleNotFoundError,
 )
 from ._http import Operation
@@ -97,9 +94,10 @@ PAGE_SIZE: Final = 10
 KP_CRITERIA: Final = ("last_name", "first_name", "postcode")
 """The only criteria forwarded to KP (R7)."""
 _KP_MIN_LAST_NAME: Final = 2
-# Driver2 is down, too slow or broken: the search may go on at KP (R3). Other
-# errors (credentials, a refused request) are the caller's to fix, and raised.
-_UNAVAILABLE: Final = (TransportError, ServerError, RateLimitError, ResponseFormatError)
+_KP_FAILED_NOTE: Final = (
+    "Driver2 answered and found nobody for these criteria; the automatic KP search "
+    "(R3) then failed, so whether KP knows them is not known"
+)
 _IMPORT_KEYS: Final = uuid.UUID("6f1b3c52-4a0e-4e7e-9a55-3d0c2b9f1e21")
 
 
@@ -169,8 +167,6 @@ class Candidate:
     "page",
     "kp_skipped_reason",
     "dropped_for_kp",
-    "driver2_error",
-    "kp_error",
     "role",
 )
 @attrs.frozen(kw_only=True)
@@ -187,7 +183,7 @@ class SearchResult:
     """
 
     source: Source
-    """Where the candidates come from: Driver2, or KP (asked for, or the fallback of R3)."""
+    """Where the candidates come from: Driver2, or KP (asked for, or Driver2 found nobody)."""
     candidates: tuple[Candidate, ...]
     """This page of candidates, at most 10."""
     total: int
@@ -206,10 +202,6 @@ class SearchResult:
     """Why KP was not searched automatically; ``None`` when it was searched (R3)."""
     dropped_for_kp: tuple[str, ...] = ()
     """When KP was searched: the criteria it was not given (R7), e.g. ``("email",)``."""
-    driver2_error: Driver2KPError | None = None
-    """Why Driver2 gave no answer, when KP was searched in its place (R3)."""
-    kp_error: Driver2KPError | None = None
-    """Why the automatic KP search failed, after Driver2 found nobody."""
 
     @property
     def pages(self) -> int:
@@ -263,14 +255,31 @@ class AppliedParties:
 # --- pure rules -----------------------------------------------------------------------
 
 
-def check_role(role: PartyRole | None) -> None:
-    """R11: refuse a party that cannot be loaded from Driver2."""
-    if role is not None and not role.loadable:
+def check_role(role: PartyRole | str | None) -> PartyRole | None:
+    """R11: the role asked for, refused if it cannot be loaded from Driver2.
+
+    A role may be given by its value or its name, in any case:
+
+    >>> check_role("Driver")
+    <PartyRole.DRIVER: 'driver'>
+    """
+    if role is None:
+        return None
+    if not isinstance(role, PartyRole):
+        try:
+            role = PartyRole(role.strip().lower() if isinstance(role, str) else role)
+        except ValueError:
+            roles = ", ".join(r.value for r in PartyRole)
+            raise CriteriaError("role", f"is not a party role; the roles are {roles}") from None
+    if not role.loadable:
         loadable = ", ".join(r.value for r in PartyRole if r.loadable)
         raise CriteriaError("role", f"{role.value} cannot be loaded from Driver2, only {loadable}")
+    return role
 
 
 def _check_page(page: int) -> None:
+    if isinstance(page, bool) or not isinstance(page, int):
+        raise CriteriaError("page", f"must be a whole number, not {type(page).__name__}")
     if page < 1:
         raise CriteriaError("page", "pages are numbered from 1")
 
@@ -390,30 +399,38 @@ def apply_vehicle_parties(
 
 
 @attrs.frozen
-class Ask:
-    """One call a flow needs made: to ``source``, as part of ``step``."""
+class Ask(Generic[T]):
+    """One call a flow needs made: to ``source``, as part of ``step``; its answer is a ``T``.
+
+    A flow asks with ``answer = yield from ask``, so that the answer is typed as
+    the operation reads it (a `CustomerPage` for a search, say).
+    """
 
     source: Source
     step: Step
-    operation: Operation[Any]
-    leave_time_for_kp: bool = False
-    """Whether a KP search may follow, so the call must leave time for it (R3, R13)."""
+    operation: Operation[T]
+
+    def __iter__(self) -> Generator[Ask[T], object, T]:
+        """Yield this ask and return the answer it is sent: ``yield from ask``."""
+        answer = yield self
+        # The facades send what ``operation.read`` returned: a T, by construction.
+        return cast(T, answer)
 
 
 @attrs.frozen
-class Finished:
+class Finished(Generic[T]):
     """A flow's end, and what it gives."""
 
-    value: Any
+    value: T
 
 
-LookupFlow: TypeAlias = Generator[Ask, Any, T]
+LookupFlow: TypeAlias = Generator[Ask[Any], object, T]
 """A flow: yields `Ask`s, is sent each answer (or thrown its error), returns ``T``."""
 
 
 def advance(
-    flow: LookupFlow[Any], answer: object = None, error: Driver2KPError | None = None
-) -> Ask | Finished:
+    flow: LookupFlow[T], answer: object = None, error: Driver2KPError | None = None
+) -> Ask[Any] | Finished[T]:
     """Give a flow the answer to its last ask (or its error), and get its next ask or end."""
     try:
         return flow.throw(error) if error is not None else flow.send(answer)
@@ -421,9 +438,13 @@ def advance(
         return Finished(done.value)
 
 
-def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask:
+def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask[PersonPage]:
     offset = (page - 1) * PAGE_SIZE
     return Ask(Source.KP, step, search_persons_request(query, limit=PAGE_SIZE, offset=offset))
+
+
+def _driver2_ask(query: CustomerQuery, page: int, step: Step) -> Ask[CustomerPage]:
+    return Ask(Source.DRIVER2, step, search_customers_request(query, page=page))
 
 
 def _result(
@@ -449,74 +470,76 @@ def _result(
 
 
 def search_flow(
-    criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
 ) -> LookupFlow[SearchResult]:
-    """R1-R3: search Driver2, and KP when Driver2 finds nobody or fails and a last name allows.
+    """R1-R3: search Driver2, and KP when Driver2 answered that it found nobody.
 
     Invalid requests (R11, an empty search, a bad page) are refused before the
-    first ask. Driver2 being unavailable leads to KP when the criteria allow it,
-    the result carrying Driver2's error; otherwise that error is raised.
+    first ask. A failure is never an answer: when Driver2 cannot answer, its
+    error is raised (KP is searched only on a caller's knowing `search_kp_flow`),
+    and when the automatic KP search fails, KP's error is raised with a note
+    that Driver2 found nobody.
     """
-    check_role(role)
+    role = check_role(role)
     _check_page(page)
     query = driver2_query(criteria)
-    reason = kp_skip_reason(criteria)
-    found: SearchResult | None = None
-    driver2_error: Driver2KPError | None = None
     try:
-        customers: CustomerPage = yield Ask(
-            Source.DRIVER2,
-            Step.SEARCH_DRIVER2,
-            search_customers_request(query, page=page),
-            leave_time_for_kp=reason is None,
-        )
-    except _UNAVAILABLE as error:
-        if reason is not None:
+        customers = yield from _driver2_ask(query, page, Step.SEARCH_DRIVER2)
+    except BadRequestError as refused:
+        if page == 1:
             raise
-        driver2_error = error
-    else:
-        found = attrs.evolve(
-            _result(criteria, role, query, customers, page),
-            kp_skipped_reason=(
-                KPSkipReason.DRIVER2_FOUND_CUSTOMERS if customers.total_items else reason
-            ),
-        )
-        if found.kp_skipped_reason is not None:
-            return found
+        # Is it the page? Driver2 says so in words of its own: ask how many there are.
+        first = yield from _driver2_ask(query, 1, Step.SEARCH_DRIVER2)
+        if page <= first.total_pages:
+            raise
+        raise _beyond_the_last(refused, page, first.total_pages) from refused
+    reason = KPSkipReason.DRIVER2_FOUND_CUSTOMERS if customers.total_items else None
+    found = attrs.evolve(
+        _result(criteria, role, query, customers, page),
+        kp_skipped_reason=reason or kp_skip_reason(criteria),
+    )
+    if found.kp_skipped_reason is not None:
+        return found
     persons_query = kp_query(criteria)
     try:
-        persons: PersonPage = yield _kp_ask(persons_query, page)
+        persons = yield from _kp_ask(persons_query, page)
     except Driver2KPError as error:
-        if found is None:
-            assert driver2_error is not None
-            driver2_error.add_note(f"KP, searched in its place, failed too: {error}")
-            raise driver2_error from None
-        return attrs.evolve(found, dropped_for_kp=dropped_for_kp(criteria), kp_error=error)
-    return attrs.evolve(
-        _result(criteria, role, persons_query, persons, page), driver2_error=driver2_error
+        error.add_note(_KP_FAILED_NOTE)
+        raise
+    return _result(criteria, role, persons_query, persons, page)
+
+
+def _beyond_the_last(refused: BadRequestError, page: int, pages: int) -> BadRequestError:
+    return BadRequestError(
+        f"page {page} of {pages}: there is no page beyond the last",
+        service=refused.service,
+        endpoint=refused.endpoint,
+        status=refused.status,
+        code=refused.code,
+        detail=refused.detail,
     )
 
 
 def search_kp_flow(
-    criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+    criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
 ) -> LookupFlow[SearchResult]:
     """R4-R7: the "KP" button: search KP with the criteria it takes; errors are raised."""
-    check_role(role)
+    role = check_role(role)
     _check_page(page)
     query = kp_query(criteria)
-    persons: PersonPage = yield _kp_ask(query, page)
+    persons = yield from _kp_ask(query, page)
     return _result(criteria, role, query, persons, page)
 
 
 def following_page(
     query: CustomerQuery | PersonQuery, answer: CustomerPage | PersonPage
-) -> Ask | None:
+) -> Ask[CustomerPage] | Ask[PersonPage] | None:
     """R2: the ask for the page after ``answer``, or ``None`` if it was the last."""
     if isinstance(answer, CustomerPage):
         number = next_page(answer)
         if number is None or not isinstance(query, CustomerQuery):
             return None
-        return Ask(Source.DRIVER2, Step.NEXT_PAGE, search_customers_request(query, page=number))
+        return _driver2_ask(query, number, Step.NEXT_PAGE)
     offset = next_offset(answer)
     if offset is None or not isinstance(query, PersonQuery):
         return None
@@ -539,7 +562,7 @@ def select_flow(candidate: Candidate) -> LookupFlow[Selection]:
     party = party_from_person(person)
     new = new_customer_from_person(person)
     try:
-        customer = yield Ask(
+        customer = yield from Ask(
             Source.DRIVER2,
             Step.IMPORT,
             create_customer_request(new, idempotency_key=import_key(new)),
@@ -550,7 +573,9 @@ def select_flow(candidate: Candidate) -> LookupFlow[Selection]:
             return Selection(party=party, import_error=duplicate)
         party = attrs.evolve(party, driver2_number=number)
         try:
-            customer = yield Ask(Source.DRIVER2, Step.FETCH_EXISTING, get_customer_request(number))
+            customer = yield from Ask(
+                Source.DRIVER2, Step.FETCH_EXISTING, get_customer_request(number)
+            )
         except Driver2KPError as error:
             return Selection(party=party, import_error=error)
     except Driver2KPError as error:
@@ -562,7 +587,7 @@ def select_flow(candidate: Candidate) -> LookupFlow[Selection]:
 def vehicle_flow(*, plate: str | None = None, vin: str | None = None) -> LookupFlow[Vehicle]:
     """R12: the one vehicle with this plate or VIN; `VehicleNotFoundError` if none."""
     operation = find_vehicles_request(plate=plate, vin=vin)
-    vehicles: list[Vehicle] = yield Ask(Source.DRIVER2, Step.LOAD_VEHICLE, operation)
+    vehicles = yield from Ask(Source.DRIVER2, Step.LOAD_VEHICLE, operation)
     field = "plate" if plate is not None else "vin"
     if not vehicles:
         raise VehicleNotFoundError(

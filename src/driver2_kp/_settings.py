@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 import attrs
+import httpx
 
 from ._errors import ConfigurationError
 from ._retry import DEFAULT_RETRY, DRIVER2_TIMEOUTS, KP_TIMEOUTS, RetryPolicy, Timeouts
@@ -41,8 +42,26 @@ class Secret:
 
 
 def _url(value: str) -> str:
+    """A base URL, checked: ``http(s)://`` and a host, or `ConfigurationError`."""
+    if not isinstance(value, str):
+        raise ConfigurationError(f"a base URL must be text, not {type(value).__name__}")
+    try:
+        url = httpx.URL(value.strip())
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        # Base URLs are not secret: naming the value helps find the typo.
+        raise ConfigurationError(
+            f"a base URL needs http:// or https:// and a host, e.g. "
+            f"https://driver2.example.be/api/v2; got {value!r}"
+        )
     # One trailing slash or none: paths are appended to the base URL as "/customers".
-    return value.rstrip("/")
+    return str(url).rstrip("/")
+
+
+def _in_flight(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{attribute.name} must be a whole number >= 1, not {value!r}")
 
 
 def _to_secret(value: str | Secret) -> Secret:
@@ -81,7 +100,11 @@ class Settings:
     kp_timeouts: Timeouts = KP_TIMEOUTS
     """Per-attempt timeouts and the deadline of a KP call (10 s read, 30 s a call)."""
     retry: RetryPolicy = DEFAULT_RETRY
-    """When to retry a failed call, and how long to wait first (5 attempts)."""
+    """When to retry a failed call, and how long to wait first (until the deadline)."""
+    driver2_max_in_flight: int = attrs.field(default=32, validator=_in_flight)
+    """The most Driver2 requests a client has in flight at once; its gate adapts below it."""
+    kp_max_in_flight: int = attrs.field(default=32, validator=_in_flight)
+    """The most KP requests a client has in flight at once; its gate adapts below it."""
 
     ENV_VARS: ClassVar[tuple[str, ...]] = (
         "DRIVER2_BASE_URL",
@@ -98,13 +121,19 @@ class Settings:
         "KP_DEADLINE": ("kp_timeouts", "deadline"),
     }
     """Optional environment variables `from_env` reads: seconds, for (settings, timeout)."""
+    LIMIT_VARS: ClassVar[dict[str, str]] = {
+        "DRIVER2_MAX_IN_FLIGHT": "driver2_max_in_flight",
+        "KP_MAX_IN_FLIGHT": "kp_max_in_flight",
+    }
+    """Optional environment variables `from_env` reads: whole numbers, for a setting."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or from ``environ``).
 
-        Requires `ENV_VARS`; reads the optional `TIMEOUT_VARS` (seconds). Raises
-        `ConfigurationError` naming every missing or malformed variable::
+        Requires `ENV_VARS`; reads the optional `TIMEOUT_VARS` (seconds) and
+        `LIMIT_VARS` (whole numbers). Raises `ConfigurationError` naming every
+        missing or malformed variable::
 
             settings = Settings.from_env()
         """
@@ -121,7 +150,14 @@ class Settings:
                 except ValueError:
                     message = f"{variable} must be a number of seconds greater than 0"
                     raise ConfigurationError(message) from None
-        return cls(
+        limits: dict[str, Any] = {}
+        for variable, setting in cls.LIMIT_VARS.items():
+            if env.get(variable):
+                try:
+                    limits[setting] = int(env[variable])
+                except ValueError:
+                    raise ConfigurationError(f"{variable} must be a whole number") from None
+        settings = cls(
             driver2_base_url=env["DRIVER2_BASE_URL"],
             driver2_client_id=env["DRIVER2_CLIENT_ID"],
             driver2_client_secret=env["DRIVER2_CLIENT_SECRET"],
@@ -130,3 +166,4 @@ class Settings:
             driver2_timeouts=timeouts["driver2_timeouts"],
             kp_timeouts=timeouts["kp_timeouts"],
         )
+        return attrs.evolve(settings, **limits)

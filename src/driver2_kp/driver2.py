@@ -24,14 +24,14 @@ from typing import Final, TypeVar
 
 import httpx
 
-from ._auth import Driver2Auth
 from ._client import AsyncClient, Endpoint, SyncClient
-from ._convert import read, write
+from ._convert import query_params, read, write
 from ._errors import CriteriaError, FieldError
 from ._http import Call, ErrorBody, Operation, json_body
 from ._models import Customer, CustomerPage, CustomerQuery, NewCustomer, Vehicle, VehicleList
 from ._retry import Timeouts
 from ._settings import Settings
+from ._token import token_request
 
 __all__ = [
     "AsyncDriver2Client",
@@ -48,16 +48,11 @@ T = TypeVar("T")
 
 SERVICE: Final = "Driver2"
 _DIGITS: Final = re.compile(r"[0-9]+")
-_QUERY_NAMES: Final = {
-    "customer_number": "customerNumber",
-    "vat_number": "vatNumber",
-    "name": "name",
-    "first_name": "firstName",
-    "email": "email",
-    "phone": "phone",
-    "postcode": "postcode",
-    "country": "country",
+_CREDENTIALS: Final = {
+    401: "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET",
+    403: "the Driver2 client DRIVER2_CLIENT_ID has no rights for this",
 }
+"""What to check when Driver2 refuses the credentials: the variables of `Settings.from_env`."""
 
 
 def read_problem(response: httpx.Response) -> ErrorBody:
@@ -65,14 +60,15 @@ def read_problem(response: httpx.Response) -> ErrorBody:
     try:
         problem = response.json()
     except ValueError:
-        return ErrorBody()
+        problem = None
     if not isinstance(problem, dict):
-        return ErrorBody()
+        return ErrorBody(hint=_CREDENTIALS.get(response.status_code))
     kind = problem.get("type")
     detail = problem.get("detail")
     existing = problem.get("existingCustomerNumber")
     errors = problem.get("errors")
     return ErrorBody(
+        hint=_CREDENTIALS.get(response.status_code),
         code=kind.rsplit("/", 1)[-1] if isinstance(kind, str) else None,
         detail=detail if isinstance(detail, str) else None,
         errors=tuple(
@@ -88,6 +84,7 @@ def _call(
     method: str,
     path: str,
     endpoint: str,
+    step: str,
     *,
     params: tuple[tuple[str, str], ...] = (),
     json: object = None,
@@ -98,6 +95,7 @@ def _call(
         method=method,
         path=path,
         endpoint=endpoint,
+        step=step,
         read_error=read_problem,
         params=params,
         json=json,
@@ -118,13 +116,8 @@ def search_customers_request(query: CustomerQuery, *, page: int = 1) -> Operatio
         raise CriteriaError("query", "a Driver2 search needs at least one criterion")
     if page < 1:
         raise CriteriaError("page", "pages are numbered from 1")
-    criteria = [
-        (wire, value)
-        for attribute, wire in _QUERY_NAMES.items()
-        if (value := getattr(query, attribute)) is not None
-    ]
-    params = (*criteria, ("page", str(page)))
-    call = _call("GET", "/customers", "GET /customers", params=params)
+    params = (*query_params(query), ("page", str(page)))
+    call = _call("GET", "/customers", "GET /customers", "searching Driver2", params=params)
     return Operation(call, _reader(CustomerPage, call))
 
 
@@ -137,7 +130,12 @@ def get_customer_request(customer_number: str) -> Operation[Customer]:
     """``GET /customers/{customerNumber}``: one customer, or `NotFoundError`."""
     if not _DIGITS.fullmatch(customer_number):
         raise CriteriaError("customer_number", "a Driver2 customer number is digits only")
-    call = _call("GET", f"/customers/{customer_number}", "GET /customers/{customerNumber}")
+    call = _call(
+        "GET",
+        f"/customers/{customer_number}",
+        "GET /customers/{customerNumber}",
+        "fetching a Driver2 customer",
+    )
     return Operation(call, _reader(Customer, call))
 
 
@@ -153,6 +151,7 @@ def create_customer_request(new: NewCustomer, *, idempotency_key: str) -> Operat
         "POST",
         "/customers",
         "POST /customers",
+        "creating a Driver2 customer",
         json=write(new),
         headers={"Idempotency-Key": idempotency_key},
     )
@@ -169,18 +168,20 @@ def find_vehicles_request(
             "plate" if plate is None else "vin", "give exactly one of plate and vin"
         )
     params = (("plate", plate),) if plate is not None else (("vin", vin or ""),)
-    call = _call("GET", "/vehicles", "GET /vehicles", params=params)
+    call = _call(
+        "GET", "/vehicles", "GET /vehicles", "loading vehicles from Driver2", params=params
+    )
     read_list = _reader(VehicleList, call)
     return Operation(call, lambda response: list(read_list(response).items))
 
 
 def _driver2_endpoint(settings: Settings) -> Endpoint:
-    auth = Driver2Auth(
-        settings.driver2_base_url + "/oauth/token",
-        settings.driver2_client_id,
-        settings.driver2_client_secret,
+    return Endpoint(
+        settings.driver2_base_url,
+        settings.driver2_timeouts,
+        settings.driver2_max_in_flight,
+        token=token_request(settings.driver2_client_id, settings.driver2_client_secret),
     )
-    return Endpoint(settings.driver2_base_url, auth, settings.driver2_timeouts)
 
 
 class Driver2Client(SyncClient):
@@ -197,7 +198,7 @@ class Driver2Client(SyncClient):
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None
     ) -> CustomerPage:
         """One page (of 10) of the customers matching every criterion of ``query``."""
-        return self._perform(search_customers_request(query, page=page), timeouts)
+        return self.perform(search_customers_request(query, page=page), timeouts=timeouts)
 
     def iter_customers(self, query: CustomerQuery) -> Iterator[Customer]:
         """Every matching customer, lazily: a page is fetched only when it is reached."""
@@ -209,7 +210,7 @@ class Driver2Client(SyncClient):
 
     def get_customer(self, customer_number: str, *, timeouts: Timeouts | None = None) -> Customer:
         """The customer with this number; `NotFoundError` if there is none."""
-        return self._perform(get_customer_request(customer_number), timeouts)
+        return self.perform(get_customer_request(customer_number), timeouts=timeouts)
 
     def create_customer(
         self,
@@ -224,13 +225,13 @@ class Driver2Client(SyncClient):
         carrying the existing number.
         """
         key = idempotency_key or str(uuid.uuid4())
-        return self._perform(create_customer_request(new, idempotency_key=key), timeouts)
+        return self.perform(create_customer_request(new, idempotency_key=key), timeouts=timeouts)
 
     def find_vehicles(
         self, *, plate: str | None = None, vin: str | None = None, timeouts: Timeouts | None = None
     ) -> list[Vehicle]:
         """The vehicles with this plate or VIN (exactly one of the two)."""
-        return self._perform(find_vehicles_request(plate=plate, vin=vin), timeouts)
+        return self.perform(find_vehicles_request(plate=plate, vin=vin), timeouts=timeouts)
 
 
 class AsyncDriver2Client(AsyncClient):
@@ -242,7 +243,7 @@ class AsyncDriver2Client(AsyncClient):
         self, query: CustomerQuery, *, page: int = 1, timeouts: Timeouts | None = None
     ) -> CustomerPage:
         """One page (of 10) of the customers matching every criterion of ``query``."""
-        return await self._perform(search_customers_request(query, page=page), timeouts)
+        return await self.perform(search_customers_request(query, page=page), timeouts=timeouts)
 
     async def iter_customers(self, query: CustomerQuery) -> AsyncIterator[Customer]:
         """Every matching customer, lazily: a page is fetched only when it is reached."""
@@ -257,7 +258,7 @@ class AsyncDriver2Client(AsyncClient):
         self, customer_number: str, *, timeouts: Timeouts | None = None
     ) -> Customer:
         """The customer with this number; `NotFoundError` if there is none."""
-        return await self._perform(get_customer_request(customer_number), timeouts)
+        return await self.perform(get_customer_request(customer_number), timeouts=timeouts)
 
     async def create_customer(
         self,
@@ -268,10 +269,12 @@ class AsyncDriver2Client(AsyncClient):
     ) -> Customer:
         """Create a customer; retried safely under one ``idempotency_key`` (made if not given)."""
         key = idempotency_key or str(uuid.uuid4())
-        return await self._perform(create_customer_request(new, idempotency_key=key), timeouts)
+        return await self.perform(
+            create_customer_request(new, idempotency_key=key), timeouts=timeouts
+        )
 
     async def find_vehicles(
         self, *, plate: str | None = None, vin: str | None = None, timeouts: Timeouts | None = None
     ) -> list[Vehicle]:
         """The vehicles with this plate or VIN (exactly one of the two)."""
-        return await self._perform(find_vehicles_request(plate=plate, vin=vin), timeouts)
+        return await self.perform(find_vehicles_request(plate=plate, vin=vin), timeouts=timeouts)

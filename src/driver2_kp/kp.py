@@ -20,10 +20,11 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Final, TypeVar
 
+import attrs
 import httpx
 
-from ._client import APIKeyAuth, AsyncClient, Endpoint, SyncClient
-from ._convert import read
+from ._client import AsyncClient, Endpoint, SyncClient
+from ._convert import query_params, read
 from ._errors import CriteriaError
 from ._http import Call, ErrorBody, Operation, json_body
 from ._models import Person, PersonPage, PersonQuery
@@ -47,32 +48,40 @@ DEFAULT_LIMIT: Final = 25
 MAX_LIMIT: Final = 100
 """The most persons KP answers at once."""
 _KP_ID: Final = re.compile(r"KP-[0-9]{7}")
+_CREDENTIALS: Final = {
+    401: "check KP_API_KEY",
+    403: "the key in KP_API_KEY has no read rights",
+}
+"""What to check when KP refuses the key: the variable of `Settings.from_env`."""
 
 
 def read_fehler(response: httpx.Response) -> ErrorBody:
     """Read KP's ``{"fehler": {"code", "meldung"}}``; anything else reads as empty."""
+    hint = _CREDENTIALS.get(response.status_code)
     try:
         body = response.json()
     except ValueError:
-        return ErrorBody()
+        body = None
     fehler = body.get("fehler") if isinstance(body, dict) else None
     if not isinstance(fehler, dict):
-        return ErrorBody()
+        return ErrorBody(hint=hint)
     code, meldung = fehler.get("code"), fehler.get("meldung")
     return ErrorBody(
+        hint=hint,
         code=code if isinstance(code, str) else None,
         detail=meldung if isinstance(meldung, str) else None,
     )
 
 
 def _operation(
-    cls: type[T], path: str, endpoint: str, params: tuple[tuple[str, str], ...] = ()
+    cls: type[T], path: str, endpoint: str, step: str, params: tuple[tuple[str, str], ...] = ()
 ) -> Operation[T]:
     call = Call(
         service=SERVICE,
         method="GET",
         path=path,
         endpoint=endpoint,
+        step=step,
         read_error=read_fehler,
         params=params,
     )
@@ -97,15 +106,9 @@ def search_persons_request(
         raise CriteriaError("limit", f"must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise CriteriaError("offset", "must be 0 or more")
-    criteria = [
-        ("nachname", last_name),
-        ("vorname", query.first_name),
-        ("plz", query.postcode),
-        ("kundenart", query.kind.value if query.kind else None),
-    ]
-    params = tuple((name, value) for name, value in criteria if value is not None)
+    params = query_params(attrs.evolve(query, last_name=last_name))
     params += (("limit", str(limit)), ("offset", str(offset)))
-    return _operation(PersonPage, "/personen", "GET /personen", params)
+    return _operation(PersonPage, "/personen", "GET /personen", "searching KP", params)
 
 
 def next_offset(page: PersonPage) -> int | None:
@@ -118,11 +121,16 @@ def get_person_request(kp_id: str) -> Operation[Person]:
     """``GET /personen/{kpId}``: one person, or `NotFoundError`."""
     if not _KP_ID.fullmatch(kp_id):
         raise CriteriaError("kp_id", "a KP id is KP- and 7 digits, e.g. KP-0012345")
-    return _operation(Person, f"/personen/{kp_id}", "GET /personen/{kpId}")
+    return _operation(Person, f"/personen/{kp_id}", "GET /personen/{kpId}", "fetching a KP person")
 
 
 def _kp_endpoint(settings: Settings) -> Endpoint:
-    return Endpoint(settings.kp_base_url, APIKeyAuth(settings.kp_api_key), settings.kp_timeouts)
+    return Endpoint(
+        settings.kp_base_url,
+        settings.kp_timeouts,
+        settings.kp_max_in_flight,
+        headers={"X-API-Key": settings.kp_api_key},
+    )
 
 
 class KPClient(SyncClient):
@@ -143,7 +151,9 @@ class KPClient(SyncClient):
         timeouts: Timeouts | None = None,
     ) -> PersonPage:
         """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
-        return self._perform(search_persons_request(query, limit=limit, offset=offset), timeouts)
+        return self.perform(
+            search_persons_request(query, limit=limit, offset=offset), timeouts=timeouts
+        )
 
     def iter_persons(self, query: PersonQuery) -> Iterator[Person]:
         """Every matching person, lazily, 100 at a time."""
@@ -155,7 +165,7 @@ class KPClient(SyncClient):
 
     def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
         """The person with this KP id; `NotFoundError` if there is none."""
-        return self._perform(get_person_request(kp_id), timeouts)
+        return self.perform(get_person_request(kp_id), timeouts=timeouts)
 
 
 class AsyncKPClient(AsyncClient):
@@ -172,8 +182,8 @@ class AsyncKPClient(AsyncClient):
         timeouts: Timeouts | None = None,
     ) -> PersonPage:
         """``limit`` persons (default 25, at most 100) from ``offset`` on, matching ``query``."""
-        return await self._perform(
-            search_persons_request(query, limit=limit, offset=offset), timeouts
+        return await self.perform(
+            search_persons_request(query, limit=limit, offset=offset), timeouts=timeouts
         )
 
     async def iter_persons(self, query: PersonQuery) -> AsyncIterator[Person]:
@@ -187,4 +197,4 @@ class AsyncKPClient(AsyncClient):
 
     async def get_person(self, kp_id: str, *, timeouts: Timeouts | None = None) -> Person:
         """The person with this KP id; `NotFoundError` if there is none."""
-        return await self._perform(get_person_request(kp_id), timeouts)
+        return await self.perform(get_person_request(kp_id), timeouts=timeouts)

@@ -23,16 +23,16 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
-from ._errors import ConfigurationError, Driver2KPError, RequestTimeoutError
+from ._deadline import Deadline
+from ._errors import ConfigurationError, Driver2KPError
 from ._http import Observer, Send, Sleep
 from ._party import Party, PartyRole, Source
-from ._retry import Timeouts
 from ._rules import (
     AppliedParties,
     Ask,
@@ -71,9 +71,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-_KP_SHARE: Final = 0.25
-"""At most this share of a lookup's time is kept back for a KP search after Driver2."""
 
 
 @attrs.frozen(kw_only=True)
@@ -119,31 +116,15 @@ class _Run:
 
     def __init__(
         self,
-        deadline: float,
+        seconds: float,
         on_progress: ProgressCallback | None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._deadline = deadline
+        self.deadline = Deadline.after(seconds, clock=clock)
+        """The lookup's one deadline: every call it makes ends by it."""
         self._on_progress = on_progress
         self._clock = clock
         self._started = clock()
-
-    def left(self) -> float:
-        return self._deadline - (self._clock() - self._started)
-
-    def timeouts(self, ask: Ask, base: Timeouts, kp: Timeouts) -> Timeouts:
-        """``base`` with its deadline cut to the lookup's time left (less KP's share)."""
-        left = self.left()
-        if ask.leave_time_for_kp:
-            left -= min(kp.deadline, self._deadline * _KP_SHARE)
-        if left <= 0:
-            call = ask.operation.call
-            raise RequestTimeoutError(
-                f"the lookup's deadline of {self._deadline:g} s ran out",
-                service=call.service,
-                endpoint=call.endpoint,
-            )
-        return attrs.evolve(base, deadline=min(base.deadline, left))
 
     def observer(self, step: Step) -> Observer | None:
         if self._on_progress is None:
@@ -154,17 +135,16 @@ class _Run:
         def observe(instruction: Send | Sleep) -> None:
             nonlocal attempt
             elapsed = self._clock() - self._started
+            left = self.deadline.left()
             if isinstance(instruction, Send):
                 attempt = instruction.attempt
-                progress = Progress(
-                    step=step, attempt=attempt, elapsed=elapsed, time_left=self.left()
-                )
+                progress = Progress(step=step, attempt=attempt, elapsed=elapsed, time_left=left)
             else:
                 progress = Progress(
                     step=step,
                     attempt=attempt + 1,
                     elapsed=elapsed,
-                    time_left=self.left(),
+                    time_left=left,
                     retry_in=instruction.seconds,
                 )
             report(progress)
@@ -225,12 +205,8 @@ class _Lookup:
     def _start(self) -> _Run:
         return _Run(self.deadline, self._on_progress)
 
-    def _how(
-        self, run: _Run, ask: Ask
-    ) -> tuple[SyncClient | AsyncClient, Timeouts, Observer | None]:
-        client = self._driver2 if ask.source is Source.DRIVER2 else self._kp
-        timeouts = run.timeouts(ask, client.timeouts, self._kp.timeouts)
-        return client, timeouts, run.observer(ask.step)
+    def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
+        return self._driver2 if ask.source is Source.DRIVER2 else self._kp
 
     def __repr__(self) -> str:
         clients = f"driver2={self._driver2!r}, kp={self._kp!r}"
@@ -286,10 +262,15 @@ class CustomerLookup(_Lookup):
         run = self._start()
         step = advance(flow)
         while isinstance(step, Ask):
+            client = self._client(step)
+            assert isinstance(client, SyncClient)
             try:
-                client, timeouts, observe = self._how(run, step)
-                assert isinstance(client, SyncClient)
-                answer = client._perform(step.operation, timeouts, observe)
+                answer = client.perform(
+                    step.operation,
+                    deadline=run.deadline,
+                    step=str(step.step),
+                    observe=run.observer(step.step),
+                )
             except Driver2KPError as error:
                 step = advance(flow, error=error)
             else:
@@ -298,7 +279,7 @@ class CustomerLookup(_Lookup):
         return result
 
     def search(
-        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search Driver2 with every criterion (R1); KP too when Driver2 finds nobody (R3).
 
@@ -308,10 +289,13 @@ class CustomerLookup(_Lookup):
 
         When Driver2 finds nobody and a last name is given, KP is searched with
         the criteria it takes (R5-R7), and ``result.source`` is `Source.KP`;
-        otherwise ``result.kp_skipped_reason`` says why not. When Driver2 is down
-        or too slow, KP is searched in its place if the criteria allow it, and
-        ``result.driver2_error`` says what happened; if they do not, that error
-        is raised.
+        otherwise ``result.kp_skipped_reason`` says why not.
+
+        A failure is never an answer (R3). When Driver2 cannot answer (its
+        deadline, 429, 5xx, a broken connection, refused credentials), its
+        error is raised, and KP is not searched in its place: call `search_kp`
+        to do so knowingly. When the automatic KP search fails, KP's error is
+        raised, with a note that Driver2 found nobody.
 
         Example::
 
@@ -322,7 +306,7 @@ class CustomerLookup(_Lookup):
         return self._run(search_flow(criteria, role=role, page=page))
 
     def search_kp(
-        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search KP (the "KP" button, R4): last name, first name and postcode only.
 
@@ -447,10 +431,15 @@ class AsyncCustomerLookup(_Lookup):
         run = self._start()
         step = advance(flow)
         while isinstance(step, Ask):
+            client = self._client(step)
+            assert isinstance(client, AsyncClient)
             try:
-                client, timeouts, observe = self._how(run, step)
-                assert isinstance(client, AsyncClient)
-                answer = await client._perform(step.operation, timeouts, observe)
+                answer = await client.perform(
+                    step.operation,
+                    deadline=run.deadline,
+                    step=str(step.step),
+                    observe=run.observer(step.step),
+                )
             except Driver2KPError as error:
                 step = advance(flow, error=error)
             else:
@@ -459,13 +448,13 @@ class AsyncCustomerLookup(_Lookup):
         return result
 
     async def search(
-        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
         return await self._run(search_flow(criteria, role=role, page=page))
 
     async def search_kp(
-        self, criteria: SearchCriteria, *, role: PartyRole | None = None, page: int = 1
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
         return await self._run(search_kp_flow(criteria, role=role, page=page))
@@ -511,7 +500,6 @@ class AsyncCustomerLookup(_Lookup):
         await self.aclose()
 
 
-def _one(ask: Ask) -> LookupFlow[Any]:
+def _one(ask: Ask[T]) -> LookupFlow[T]:
     """A flow of one ask, giving its answer: a further page."""
-    answer: Any = yield ask
-    return answer
+    return (yield from ask)

@@ -36,8 +36,8 @@ from ._scene import REPLAY_SETTINGS, Mode, Scene, to_fixed_origin
 
 HERE: Final = Path(__file__).parent
 REDACTED: Final = "REDACTED"
-NO_WAITING: Final = RetryPolicy(wait=False)
-"""The tests' retry policy: the default decisions, without sleeping."""
+NO_WAITING: Final = RetryPolicy(attempts=5, wait=False)
+"""The tests' retry policy: the default decisions, without sleeping, at most 5 attempts."""
 
 
 def mode_of(config: pytest.Config) -> Mode:

@@ -23,6 +23,7 @@ from driver2_kp import (
     Customer,
     CustomerQuery,
     CustomerType,
+    DeadlineExceededError,
     Driver2Client,
     DuplicateCustomerError,
     IdempotencyKeyReuseError,
@@ -498,28 +499,17 @@ def test_retry_after_is_waited_as_given(scene: Scene, waits: list[float], status
     assert waits == [7.0]
 
 
-def test_a_retry_after_longer_than_allowed_is_raised_with_the_delay(scene: Scene) -> None:
-    scene.script_faults(
-        FaultScript(
-            service="driver2", method="GET", path="/customers/*", status=429, retry_after=90
-        )
-    )
-    patient = RetryPolicy(max_retry_after=30, wait=False)
-    with scene.driver2(retry=patient) as driver2, pytest.raises(RateLimitError) as limited:
-        driver2.get_customer(GODERIS)
-    assert limited.value.retry_after == 90
-    assert len(scene.sent("driver2", "GET")) == 1
-
-
-def test_a_retry_after_past_the_deadline_is_raised_at_once(scene: Scene) -> None:
+def test_a_retry_after_longer_than_the_time_left_ends_the_call_at_once(scene: Scene) -> None:
     scene.script_faults(
         FaultScript(
             service="driver2", method="GET", path="/customers/*", status=429, retry_after=30
         )
     )
-    with scene.driver2() as driver2, pytest.raises(RateLimitError) as limited:
+    with scene.driver2() as driver2, pytest.raises(DeadlineExceededError) as limited:
         driver2.get_customer(GODERIS, timeouts=Timeouts(deadline=10))
-    assert limited.value.retry_after == 30
+    assert isinstance(limited.value.last_error, RateLimitError)
+    assert limited.value.last_error.retry_after == 30
+    assert "retry after 30 s" in str(limited.value)
     assert len(scene.sent("driver2", "GET")) == 1
 
 
@@ -541,7 +531,7 @@ def test_each_attempt_is_logged_once_at_debug_without_secrets_or_query_values(
     scene.script_faults(FaultScript(service="driver2", method="GET", path="/customers"))
     with scene.driver2() as driver2:
         driver2.search_customers(CustomerQuery(name="Goderis", postcode="9000"))
-    lines = [r for r in caplog.records if r.name.startswith("driver2_kp")]
+    lines = [r for r in caplog.records if r.getMessage().startswith(SEARCH)]
     assert [r.levelno for r in lines] == [logging.DEBUG] * 2
     first, second = (r.getMessage() for r in lines)
     assert first.startswith(SEARCH + ": 503")
@@ -612,9 +602,11 @@ def test_the_deadline_bounds_the_token_fetch_too(scene: Scene) -> None:
             service="driver2", method="POST", path="/oauth/token", fault="delay", seconds=3, times=9
         )
     )
-    with scene.driver2() as driver2, pytest.raises(RequestTimeoutError) as late:
+    with scene.driver2() as driver2, pytest.raises(DeadlineExceededError) as late:
         driver2.get_customer(GODERIS, timeouts=Timeouts(deadline=0.3))
-    assert str(late.value).startswith(GET_ONE + ":")
+    assert str(late.value).startswith("Driver2 POST /oauth/token:")
+    assert (late.value.step, late.value.deadline) == ("requesting a Driver2 token", 0.3)
+    assert "ReadTimeout" not in str(late.value)
     assert scene.sent("driver2", "GET") == []
 
 

@@ -16,6 +16,7 @@ from driver2_kp import (
     AuthenticationError,
     BadRequestError,
     CriteriaError,
+    DeadlineExceededError,
     KPClient,
     KPSalutation,
     NotFoundError,
@@ -341,24 +342,15 @@ def test_retry_after_is_waited_as_given(scene: Scene, waits: list[float], status
     assert waits == [4.0]
 
 
-def test_a_retry_after_longer_than_allowed_is_raised_with_the_delay(scene: Scene) -> None:
-    scene.script_faults(
-        FaultScript(service="kp", method="GET", path="/personen/*", status=429, retry_after=90)
-    )
-    patient = RetryPolicy(max_retry_after=30, wait=False)
-    with scene.kp(retry=patient) as kp, pytest.raises(RateLimitError) as limited:
-        kp.get_person(FIXED.goderis_kp_id)
-    assert (limited.value.retry_after, limited.value.code) == (90, "ZU_VIELE_ANFRAGEN")
-    assert len(scene.exchanges) == 1
-
-
-def test_a_retry_after_past_the_deadline_is_raised_at_once(scene: Scene) -> None:
+def test_a_retry_after_longer_than_the_time_left_ends_the_call_at_once(scene: Scene) -> None:
     scene.script_faults(
         FaultScript(service="kp", method="GET", path="/personen/*", status=503, retry_after=30)
     )
-    with scene.kp() as kp, pytest.raises(ServerError) as failed:
+    with scene.kp() as kp, pytest.raises(DeadlineExceededError) as failed:
         kp.get_person(FIXED.goderis_kp_id, timeouts=Timeouts(deadline=10))
-    assert (failed.value.status, failed.value.code) == (503, "WARTUNG")
+    assert isinstance(failed.value.last_error, ServerError)
+    assert (failed.value.last_error.status, failed.value.last_error.code) == (503, "WARTUNG")
+    assert "retry after 30 s" in str(failed.value)
     assert len(scene.exchanges) == 1
 
 

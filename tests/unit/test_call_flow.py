@@ -20,6 +20,8 @@ from driver2_kp import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    Deadline,
+    DeadlineExceededError,
     Driver2KPError,
     RateLimitError,
     RequestTimeoutError,
@@ -28,17 +30,29 @@ from driver2_kp import (
     Timeouts,
     TransportError,
 )
-from driver2_kp._http import Call, ErrorBody, Send, Sleep, call_flow, run_async, run_sync
+from driver2_kp._deadline import PHASE_OF, Expired
+from driver2_kp._http import (
+    Authorize,
+    Call,
+    ErrorBody,
+    Flow,
+    Send,
+    Sleep,
+    call_flow,
+    run_async,
+    run_sync,
+)
 from driver2_kp.driver2 import read_problem
 from driver2_kp.kp import read_fehler
 
-Outcome = httpx.Response | Exception
+Outcome = httpx.Response | BaseException
 
 GET = Call(
     service="Driver2",
     method="GET",
     path="/customers",
     endpoint="GET /customers",
+    step="searching Driver2",
     read_error=read_problem,
     params=(("name", "Goderis"), ("postcode", "9000"), ("page", "1")),
 )
@@ -47,6 +61,7 @@ POST_WITH_KEY = Call(
     method="POST",
     path="/customers",
     endpoint="POST /customers",
+    step="creating a Driver2 customer",
     read_error=read_problem,
     json={"name": "Goderis"},
     headers={"Idempotency-Key": "3f1c2a9e"},
@@ -57,6 +72,7 @@ KP_GET = Call(
     method="GET",
     path="/personen",
     endpoint="GET /personen",
+    step="searching KP",
     read_error=read_fehler,
     params=(("nachname", "Goderis"),),
 )
@@ -93,9 +109,11 @@ class FakeClock:
 class Run:
     """What a driven flow did: its instructions, in order, and how it ended."""
 
-    steps: list[Send | Sleep]
+    steps: list[Authorize | Send | Sleep]
     clock: FakeClock
     started: float
+    limits: list[dict[str, float]] = attrs.Factory(list)
+    """Each attempt's timeouts, as httpx would have read them when it was sent."""
     response: httpx.Response | None = None
     error: Driver2KPError | None = None
 
@@ -117,18 +135,25 @@ def drive(
     clock: FakeClock | None = None,
     took: float | Sequence[float] = 0.0,
     overslept: float = 0.0,
+    tokens: Sequence[str | Driver2KPError] | None = None,
 ) -> Run:
-    """Run ``call_flow`` to its end: each attempt takes ``took`` seconds of the fake clock."""
+    """Run ``call_flow`` to its end: each attempt takes ``took`` seconds of the fake clock.
+
+    With ``tokens``, the flow authorizes, and each `Authorize` gets the next one.
+    """
     clock = clock or FakeClock()
+    timeouts = timeouts or Timeouts()
     durations = [took] * len(outcomes) if isinstance(took, float | int) else list(took)
     run = Run([], clock, clock())
     flow = call_flow(
         call,
-        timeouts=timeouts or Timeouts(),
+        deadline=Deadline.after(timeouts.deadline, clock=clock),
+        timeouts=timeouts,
         retry=retry or RetryPolicy(),
-        clock=clock,
+        authorize=tokens is not None,
     )
     answers: Iterator[tuple[Outcome, float]] = iter(zip(outcomes, durations, strict=True))
+    given = iter(tokens or ())
     try:
         instruction = next(flow)
         while True:
@@ -136,7 +161,10 @@ def drive(
             if isinstance(instruction, Sleep):
                 clock.advance(instruction.seconds + overslept)
                 instruction = flow.send(None)
+            elif isinstance(instruction, Authorize):
+                instruction = flow.send(next(given))
             else:
+                run.limits.append(dict(instruction.timeouts))
                 answer = next(answers, None)
                 assert answer is not None, "the flow asked for more attempts than given"
                 outcome, duration = answer
@@ -180,7 +208,8 @@ def test_a_success_on_the_first_try_is_returned_after_one_send() -> None:
     answer = ok()
     run = drive(GET, [answer])
     assert run.response is answer
-    assert run.steps == [Send(Timeouts().for_attempt(Timeouts().deadline), 1)]
+    assert [send.attempt for send in run.sends] == [1]
+    assert run.limits == [{"connect": 10.0, "read": 60.0, "write": 30.0, "pool": 10.0}]
 
 
 @pytest.mark.parametrize("code", TRANSIENT)
@@ -282,26 +311,21 @@ def test_retry_after_as_an_http_date_is_waited_as_given(frozen_now: datetime) ->
     assert run.sleeps == [42.0]
 
 
-def test_a_retry_after_above_max_retry_after_gives_up_with_the_delay() -> None:
-    policy = RetryPolicy(max_retry_after=60.0)
-    run = drive(GET, [status(429, retry_after="61"), ok()], retry=policy)
-    assert isinstance(run.error, RateLimitError)
-    assert run.error.retry_after == 61.0
-    assert len(run.sends) == 1
-    assert run.sleeps == []
-
-
-def test_a_retry_after_beyond_the_deadline_gives_up_with_the_delay() -> None:
+def test_a_retry_after_longer_than_the_time_left_ends_the_call_at_once_and_says_so() -> None:
     timeouts = Timeouts(deadline=30.0)
     run = drive(GET, [status(429, retry_after="20"), ok()], timeouts=timeouts, took=15.0)
-    assert isinstance(run.error, RateLimitError)
-    assert run.error.retry_after == 20.0
+    assert isinstance(run.error, DeadlineExceededError)
+    assert isinstance(run.error.last_error, RateLimitError)
+    assert run.error.last_error.retry_after == 20.0
+    assert "asks to retry after 20 s, longer than the 15.0 s left" in str(run.error)
     assert run.sleeps == []
 
 
-def test_a_503_retry_after_beyond_the_deadline_gives_up_without_sleeping() -> None:
+def test_a_503_retry_after_beyond_the_deadline_ends_the_call_without_sleeping() -> None:
     run = drive(GET, [status(503, retry_after="100"), ok()], timeouts=Timeouts(deadline=50.0))
-    assert isinstance(run.error, ServerError)
+    assert isinstance(run.error, DeadlineExceededError)
+    assert isinstance(run.error.last_error, ServerError)
+    assert run.error.__cause__ is run.error.last_error
     assert run.sleeps == []
 
 
@@ -334,13 +358,30 @@ def test_wait_false_retries_without_any_sleep() -> None:
         failure(httpx.ConnectError),
         answer,
     ]
-    run = drive(GET, outcomes, retry=RetryPolicy(wait=False))
+    run = drive(GET, outcomes, retry=RetryPolicy(attempts=5, wait=False))
     assert run.response is answer
     assert run.sleeps == []
     assert len(run.sends) == 4
 
 
-# --- bounds: attempts and the deadline ----------------------------------------------
+# --- bounds: the deadline, and an optional cap on attempts ----------------------------
+
+
+@pytest.mark.usefixtures("no_jitter_shrinks")
+def test_without_a_cap_transient_failures_are_retried_until_the_deadline() -> None:
+    run = drive(GET, [status(503)] * 100, timeouts=Timeouts(deadline=10.0), took=0.5)
+    assert len(run.sends) == 20  # 20 attempts of 0.5 s fill the 10 s
+    assert isinstance(run.error, DeadlineExceededError)
+    assert (run.error.deadline, run.error.step, run.error.attempts) == (
+        10.0,
+        "searching Driver2",
+        20,
+    )
+    assert isinstance(run.error.last_error, ServerError)
+    assert str(run.error) == (
+        "Driver2 GET /customers: the deadline of 10 s ran out while searching Driver2 "
+        "(20 attempts; the last failed: Driver2 GET /customers: 503 Service Unavailable (503))"
+    )
 
 
 def test_attempts_are_bounded_and_the_last_error_has_the_httpx_exception_as_cause() -> None:
@@ -370,34 +411,85 @@ def test_each_attempt_timeouts_are_capped_by_the_time_left_before_the_deadline()
     timeouts = Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=100.0)
     policy = RetryPolicy(attempts=3, initial_wait=0.5, max_wait=0.5)
     run = drive(GET, [status(503)] * 3, timeouts=timeouts, retry=policy, took=[75.0, 20.0, 1.0])
-    first, second, third = run.sends
-    assert (first.timeout.connect, first.timeout.read) == (10.0, 60.0)
-    assert (first.timeout.write, first.timeout.pool) == (30.0, 10.0)
+    first, second, third = run.limits
+    assert first == {"connect": 10.0, "read": 60.0, "write": 30.0, "pool": 10.0}
     left = 100.0 - 75.0 - run.sleeps[0]
-    assert second.timeout.read == pytest.approx(left)
-    assert second.timeout.write == pytest.approx(left)
-    assert second.timeout.connect == 10.0
+    assert second["read"] == pytest.approx(left)
+    assert second["write"] == pytest.approx(left)
+    assert second["connect"] == 10.0
     left -= 20.0 + run.sleeps[1]
-    assert third.timeout.read == pytest.approx(left)
-    assert third.timeout.connect == pytest.approx(left)
-    assert third.timeout.pool == pytest.approx(left)
+    assert third["read"] == pytest.approx(left)
+    assert third["connect"] == pytest.approx(left)
+    assert third["pool"] == pytest.approx(left)
+
+
+def test_a_phase_starting_later_gets_only_the_time_left_then() -> None:
+    clock = FakeClock()
+    deadline = Deadline.after(5.0, clock=clock)
+    flow = call_flow(GET, deadline=deadline, timeouts=Timeouts(), retry=RetryPolicy())
+    send = next(flow)
+    assert isinstance(send, Send)
+    assert send.timeouts["connect"] == 5.0
+    clock.advance(3.0)  # connected and written: the read may take what is left, no more
+    assert send.timeouts["read"] == pytest.approx(2.0)
+    assert send.timeouts.cut == {"connect", "read"}
+
+
+@pytest.mark.parametrize("kind", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.PoolTimeout])
+def test_a_timeout_the_deadline_cut_short_is_the_deadline_never_the_phase(
+    kind: type[httpx.TimeoutException],
+) -> None:
+    clock = FakeClock()
+    flow = call_flow(
+        GET, deadline=Deadline.after(2.0, clock=clock), timeouts=Timeouts(), retry=RetryPolicy()
+    )
+    send = next(flow)
+    assert isinstance(send, Send)
+    assert send.timeouts[PHASE_OF[kind]] == 2.0
+    clock.advance(2.0)
+    with pytest.raises(DeadlineExceededError) as late:
+        flow.send(failure(kind))
+    assert str(late.value) == (
+        "Driver2 GET /customers: the deadline of 2 s ran out while searching Driver2, "
+        "waiting for the answer (1 attempt)"
+    )
+    assert kind.__name__ not in str(late.value)
+    assert late.value.__cause__ is None
+
+
+def test_a_timeout_shorter_than_the_deadline_is_retried_as_a_slow_answer() -> None:
+    run = drive(GET, [failure(httpx.ReadTimeout), ok()], took=[60.0, 0.0])
+    assert run.response is not None
+    assert len(run.sends) == 2
 
 
 def test_no_wait_is_started_that_would_end_past_the_deadline() -> None:
     run = drive(GET, [status(503)] * 5, timeouts=Timeouts(deadline=10.0), took=9.999)
     assert run.sleeps == []
-    assert isinstance(run.error, ServerError)
+    assert isinstance(run.error, DeadlineExceededError)
+    assert isinstance(run.error.last_error, ServerError)
     assert len(run.sends) == 1
 
 
-def test_past_the_deadline_before_an_attempt_is_a_request_timeout_error() -> None:
+def test_past_the_deadline_before_an_attempt_is_a_deadline_error() -> None:
     # The wait fit, but ended late (a suspended laptop): no attempt is started past the deadline.
     run = drive(GET, [status(503)] * 2, timeouts=Timeouts(deadline=30.0), overslept=3600.0)
     assert len(run.sends) == 1
     assert len(run.sleeps) == 1
+    assert isinstance(run.error, DeadlineExceededError)
     assert isinstance(run.error, RequestTimeoutError)
-    assert str(run.error).startswith("Driver2 GET /customers: ")
-    assert "deadline" in str(run.error)
+    assert str(run.error).startswith("Driver2 GET /customers: the deadline of 30 s ran out")
+
+
+@pytest.mark.parametrize(("sent", "attempts"), [(False, 0), (True, 1)])
+def test_a_wait_the_shell_gave_up_on_is_the_deadline_naming_what_was_awaited(
+    sent: bool, attempts: int
+) -> None:
+    waiting = "for the answer" if sent else "for a free slot at the gate"
+    run = drive(GET, [Expired(waiting, sent=sent)], timeouts=Timeouts(deadline=3.0))
+    assert isinstance(run.error, DeadlineExceededError)
+    assert run.error.attempts == attempts
+    assert f"while searching Driver2, waiting {waiting}" in str(run.error)
 
 
 @given(
@@ -408,46 +500,80 @@ def test_past_the_deadline_before_an_attempt_is_a_request_timeout_error() -> Non
             st.none() | st.integers(min_value=0, max_value=150).map(str),
             st.floats(min_value=0.0, max_value=80.0),
         ),
-        min_size=6,
-        max_size=6,
+        min_size=30,
+        max_size=30,
     ),
 )
 def test_no_sleep_ends_and_no_attempt_may_last_past_the_deadline(
     deadline: float, steps: list[tuple[int, str | None, float]]
 ) -> None:
-    policy = RetryPolicy(attempts=6, initial_wait=1.0, max_wait=20.0)
+    policy = RetryPolicy(initial_wait=1.0, max_wait=20.0)
     outcomes = [status(code, retry_after) for code, retry_after, _ in steps]
     durations = [took for _, _, took in steps]
     clock = FakeClock()
     end = clock() + deadline
-    flow = call_flow(GET, timeouts=Timeouts(deadline=deadline), retry=policy, clock=clock)
+    flow = call_flow(
+        GET,
+        deadline=Deadline.after(deadline, clock=clock),
+        timeouts=Timeouts(deadline=deadline),
+        retry=policy,
+    )
     answers = iter(zip(outcomes, durations, strict=True))
-    sends = 0
     result: httpx.Response | None = None
     try:
         instruction = next(flow)
         while True:
             left = end - clock()
             if isinstance(instruction, Sleep):
-                assert 0 < instruction.seconds <= left + 1e-9
+                assert 0 < instruction.seconds < left
                 clock.advance(instruction.seconds)
                 instruction = flow.send(None)
             else:
-                sends += 1
-                timeout = instruction.timeout
+                assert isinstance(instruction, Send)
                 assert left > 0
-                for part in (timeout.connect, timeout.read, timeout.write, timeout.pool):
-                    assert part is not None
-                    assert part <= left + 1e-9
+                assert all(part <= left + 1e-9 for part in instruction.timeouts.values())
                 outcome, took = next(answers)
-                clock.advance(took)
+                clock.advance(min(took, left))  # no phase outlasts its cut timeout
                 instruction = flow.send(outcome)
     except StopIteration as done:
         result = done.value
-    except (APIError, RequestTimeoutError):
+    except (DeadlineExceededError, APIError):
         result = None
     assert result is None or result.status_code == 200
-    assert 1 <= sends <= policy.attempts
+
+
+# --- authorizing: a bearer token, and one repeat after a 401 --------------------------
+
+
+def test_an_authorizing_call_asks_for_a_token_first_and_sends_it() -> None:
+    run = drive(GET, [ok()], tokens=["t-1"])
+    assert run.steps[0] == Authorize(None)
+    assert [send.token for send in run.sends] == ["t-1"]
+
+
+def test_a_401_asks_for_a_new_token_refusing_the_old_one_and_repeats_once() -> None:
+    run = drive(GET, [status(401), ok()], tokens=["t-1", "t-2"])
+    assert run.response is not None
+    assert [s for s in run.steps if isinstance(s, Authorize)] == [Authorize(None), Authorize("t-1")]
+    assert [send.token for send in run.sends] == ["t-1", "t-2"]
+    assert run.sleeps == []
+
+
+def test_a_second_401_is_raised_naming_the_variables_to_check() -> None:
+    refused = httpx.Response(401, json={"type": "/problems/unauthorized"})
+    run = drive(GET, [refused, refused], tokens=["t-1", "t-2"])
+    assert isinstance(run.error, AuthenticationError)
+    assert "DRIVER2_CLIENT_SECRET" in str(run.error)
+    assert len(run.sends) == 2
+
+
+def test_the_token_calls_own_error_is_raised_as_it_is() -> None:
+    refused = AuthenticationError(
+        "401 Unauthorized", service="Driver2", endpoint="POST /oauth/token", status=401
+    )
+    run = drive(GET, [], tokens=[refused])
+    assert run.error is refused
+    assert run.sends == []
 
 
 # --- the drivers: the same decisions, with real sending and sleeping ----------------
@@ -458,20 +584,32 @@ class StubSend:
 
     def __init__(self, outcomes: Sequence[Outcome]) -> None:
         self.outcomes = list(outcomes)
-        self.timeouts: list[httpx.Timeout] = []
+        self.sends: list[Send] = []
 
-    def __call__(self, timeout: httpx.Timeout) -> httpx.Response:
-        self.timeouts.append(timeout)
+    def __call__(self, send: Send) -> httpx.Response:
+        self.sends.append(send)
         outcome = self.outcomes.pop(0)
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, BaseException):
             raise outcome
         return outcome
 
-    async def asend(self, timeout: httpx.Timeout) -> httpx.Response:
-        return self(timeout)
+    async def asend(self, send: Send) -> httpx.Response:
+        return self(send)
 
 
-NO_WAIT = RetryPolicy(wait=False)
+def no_token(_: Authorize) -> str:
+    raise AssertionError("this call does not authorize")
+
+
+async def no_async_token(_: Authorize) -> str:
+    raise AssertionError("this call does not authorize")
+
+
+NO_WAIT = RetryPolicy(attempts=5, wait=False)
+
+
+def _flow(call: Call = GET, retry: RetryPolicy = NO_WAIT) -> Flow:
+    return call_flow(call, deadline=Deadline.after(300.0), timeouts=Timeouts(), retry=retry)
 
 
 def _scenarios() -> list[tuple[list[Outcome], type[Exception] | None]]:
@@ -492,16 +630,14 @@ def test_run_sync_makes_the_same_decisions_as_the_flow(
 ) -> None:
     by_hand = drive(GET, outcomes, retry=NO_WAIT, took=[0.0] * len(outcomes))
     stub = StubSend(outcomes)
-    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
     if expected is None:
-        assert run_sync(flow, stub) is by_hand.response
+        assert run_sync(_flow(), send=stub, authorize=no_token) is by_hand.response
     else:
         with pytest.raises(expected) as caught:
-            run_sync(flow, stub)
+            run_sync(_flow(), send=stub, authorize=no_token)
         assert type(caught.value) is type(by_hand.error)
         assert str(caught.value) == str(by_hand.error)
-    assert len(stub.timeouts) == len(by_hand.sends)
-    assert all(isinstance(t, httpx.Timeout) for t in stub.timeouts)
+    assert len(stub.sends) == len(by_hand.sends)
 
 
 @pytest.mark.anyio
@@ -511,31 +647,39 @@ async def test_run_async_makes_the_same_decisions_as_the_flow(
 ) -> None:
     by_hand = drive(GET, outcomes, retry=NO_WAIT, took=[0.0] * len(outcomes))
     stub = StubSend(outcomes)
-    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
     if expected is None:
-        assert await run_async(flow, stub.asend) is by_hand.response
+        response = await run_async(_flow(), send=stub.asend, authorize=no_async_token)
+        assert response is by_hand.response
     else:
         with pytest.raises(expected) as caught:
-            await run_async(flow, stub.asend)
+            await run_async(_flow(), send=stub.asend, authorize=no_async_token)
         assert type(caught.value) is type(by_hand.error)
         assert str(caught.value) == str(by_hand.error)
-    assert len(stub.timeouts) == len(by_hand.sends)
+    assert len(stub.sends) == len(by_hand.sends)
 
 
 def test_run_sync_keeps_the_httpx_exception_as_cause() -> None:
     cause = failure(httpx.ReadError)
-    flow = call_flow(POST_WITHOUT_KEY, timeouts=Timeouts(), retry=NO_WAIT)
     with pytest.raises(TransportError) as caught:
-        run_sync(flow, StubSend([cause]))
+        run_sync(_flow(POST_WITHOUT_KEY), send=StubSend([cause]), authorize=no_token)
     assert caught.value.__cause__ is cause
+
+
+def test_run_sync_hands_the_token_it_gets_to_the_flow() -> None:
+    stub = StubSend([ok()])
+    flow = call_flow(
+        GET, deadline=Deadline.after(9.0), timeouts=Timeouts(), retry=NO_WAIT, authorize=True
+    )
+    run_sync(flow, send=stub, authorize=lambda asked: "t-1" if asked.refused is None else "?")
+    assert [send.token for send in stub.sends] == ["t-1"]
 
 
 def test_run_sync_sleeps_what_the_flow_says(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
     monkeypatch.setattr("driver2_kp._http.time.sleep", slept.append)
-    flow = call_flow(GET, timeouts=Timeouts(), retry=RetryPolicy())
     answer = ok()
-    assert run_sync(flow, StubSend([status(429, retry_after="4"), answer])) is answer
+    stub = StubSend([status(429, retry_after="4"), answer])
+    assert run_sync(_flow(retry=RetryPolicy()), send=stub, authorize=no_token) is answer
     assert slept == [4.0]
 
 
@@ -549,17 +693,16 @@ async def test_run_async_sleeps_what_the_flow_says(monkeypatch: pytest.MonkeyPat
         await real_sleep(0)
 
     monkeypatch.setattr("driver2_kp._http.asyncio.sleep", record)
-    flow = call_flow(GET, timeouts=Timeouts(), retry=RetryPolicy())
     answer = ok()
     stub = StubSend([status(503, retry_after="9"), answer])
-    assert await run_async(flow, stub.asend) is answer
+    flow = _flow(retry=RetryPolicy())
+    assert await run_async(flow, send=stub.asend, authorize=no_async_token) is answer
     assert slept == [9.0]
 
 
 def test_run_sync_lets_a_bug_surface_untranslated() -> None:
-    flow = call_flow(GET, timeouts=Timeouts(), retry=NO_WAIT)
     with pytest.raises(ZeroDivisionError):
-        run_sync(flow, StubSend([ZeroDivisionError()]))
+        run_sync(_flow(), send=StubSend([ZeroDivisionError()]), authorize=no_token)
 
 
 # --- logging ------------------------------------------------------------------------
@@ -598,7 +741,7 @@ def test_the_attempt_log_carries_no_query_value(caplog: pytest.LogCaptureFixture
 
 def test_the_attempt_log_carries_no_body(caplog: pytest.LogCaptureFixture) -> None:
     secretive = httpx.Response(400, json={"detail": "Thiemen Goderis, 9000 Gent"})
-    lines = _flow_logs(caplog, lambda: drive(POST_WITH_KEY, [secretive]))
+    lines = _flow_logs(caplog, lambda: drive(POST_WITH_KEY, [secretive], retry=NO_WAIT))
     assert len(lines) == 1
     assert "Thiemen" not in lines[0]
     assert "3f1c2a9e" not in lines[0]
@@ -610,6 +753,7 @@ def test_a_calls_repr_names_the_endpoint_and_never_what_is_sent() -> None:
         method="POST",
         path="/customers",
         endpoint="POST /customers",
+        step="creating a Driver2 customer",
         read_error=lambda _: ErrorBody(),
         params=(("name", "Goderis"),),
         json={"email": "thiemen.goderis@example.be"},

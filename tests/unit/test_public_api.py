@@ -36,11 +36,12 @@ PUBLIC = {
     "AsyncDriver2Client",
     "KPClient",
     "AsyncKPClient",
-    "Driver2Auth",
     "Settings",
     "Secret",
     "Timeouts",
     "RetryPolicy",
+    "Deadline",
+    "log_personal_data",
     # models
     "Address",
     "Customer",
@@ -61,6 +62,7 @@ PUBLIC = {
     "CriteriaError",
     "TransportError",
     "RequestTimeoutError",
+    "DeadlineExceededError",
     "ResponseFormatError",
     "APIError",
     "BadRequestError",
@@ -120,7 +122,7 @@ def test_every_error_derives_from_the_one_root() -> None:
         for value in map(driver2_kp.__dict__.get, driver2_kp.__all__)
         if inspect.isclass(value) and issubclass(value, Exception)
     ]
-    assert len(errors) == 17
+    assert len(errors) == 18
     assert all(issubclass(error, driver2_kp.Driver2KPError) for error in errors)
     assert issubclass(driver2_kp.ConfigurationError, ValueError)
     assert issubclass(driver2_kp.CriteriaError, ValueError)

@@ -204,24 +204,24 @@ def duplicate(number: str | None) -> DuplicateCustomerError:
 # --- stepping flows ------------------------------------------------------------------
 
 
-def asked(step: Ask | Finished) -> Ask:
+def asked(step: Ask[Any] | Finished[Any]) -> Ask[Any]:
     assert isinstance(step, Ask), f"expected an Ask, the flow ended with {step!r}"
     return step
 
 
-def finished(step: Ask | Finished, kind: type[T]) -> T:
+def finished(step: Ask[Any] | Finished[Any], kind: type[T]) -> T:
     assert isinstance(step, Finished), f"expected the end, the flow asked {step!r}"
     assert isinstance(step.value, kind)
     return step.value
 
 
-def params(ask: Ask) -> dict[str, str]:
+def params(ask: Ask[Any]) -> dict[str, str]:
     return dict(ask.operation.call.params)
 
 
 def search(
     criteria: SearchCriteria, answer: CustomerPage
-) -> tuple[LookupFlow[Any], Ask | Finished]:
+) -> tuple[LookupFlow[Any], Ask[Any] | Finished[Any]]:
     """Start a search, answer Driver2's ask, and give the flow and what it does next."""
     flow = search_flow(criteria)
     first = asked(advance(flow))
@@ -229,19 +229,12 @@ def search(
     return flow, advance(flow, answer)
 
 
-def search_failing(criteria: SearchCriteria, error: Driver2KPError) -> tuple[LookupFlow[Any], Ask]:
-    """Start a search and throw ``error`` at Driver2's ask; give the flow and its KP ask."""
-    flow = search_flow(criteria)
-    asked(advance(flow))
-    return flow, asked(advance(flow, error=error))
-
-
 def kp_candidate(record: Person) -> Candidate:
     (candidate,) = candidates_of(kp_found(record))
     return candidate
 
 
-def start_import(record: Person) -> tuple[LookupFlow[Any], Ask]:
+def start_import(record: Person) -> tuple[LookupFlow[Any], Ask[Any]]:
     """Select a KP candidate; give the flow and its import ask."""
     flow = select_flow(kp_candidate(record))
     ask = asked(advance(flow))
@@ -390,7 +383,6 @@ def test_r3_when_driver2_finds_customers_kp_is_not_searched() -> None:
     assert (result.total, result.page, result.pages) == (1, 1, 1)
     assert [c.driver2_number for c in result.candidates] == ["74050"]
     assert result.dropped_for_kp == ()
-    assert (result.driver2_error, result.kp_error) == (None, None)
 
 
 def test_r3_when_driver2_finds_nobody_and_a_last_name_is_given_kp_is_searched() -> None:
@@ -404,7 +396,6 @@ def test_r3_when_driver2_finds_nobody_and_a_last_name_is_given_kp_is_searched() 
     assert result.source is Source.KP
     assert result.kp_skipped_reason is None
     assert result.dropped_for_kp == ("email",)
-    assert result.driver2_error is None
     assert result.query == PersonQuery(last_name="Goderis")
     assert [(c.source, c.kp_id) for c in result.candidates] == [(Source.KP, "KP-0012345")]
 
@@ -427,42 +418,17 @@ def test_r3_without_a_usable_last_name_kp_is_not_searched_and_the_result_says_wh
     assert result.kp_skipped_reason is reason
 
 
-@pytest.mark.parametrize(
-    ("criteria", "leaves_time"),
-    [
-        (SearchCriteria(last_name="Goderis"), True),
-        (SearchCriteria(last_name="Go"), True),
-        (SearchCriteria(last_name="G", postcode="9000"), False),
-        (SearchCriteria(email="thiemen.goderis@example.be"), False),
-        (SearchCriteria(first_name="Thiemen"), False),
-    ],
-)
-def test_r3_the_driver2_ask_leaves_time_for_kp_exactly_when_kp_may_follow(
-    criteria: SearchCriteria, leaves_time: bool
-) -> None:
-    assert asked(advance(search_flow(criteria))).leave_time_for_kp is leaves_time
-
-
-@pytest.mark.parametrize("kind", UNAVAILABLE)
-def test_r3_when_driver2_is_unavailable_kp_is_searched_and_the_error_kept(kind: str) -> None:
-    error = ERRORS[kind]("GET /customers")
-    flow, kp_ask = search_failing(SearchCriteria(last_name="Goderis", postcode="9000"), error)
-    assert (kp_ask.source, kp_ask.step) == (Source.KP, Step.SEARCH_KP)
-
-    result = finished(advance(flow, kp_found(make_person())), SearchResult)
-    assert result.source is Source.KP
-    assert result.driver2_error is error
-    assert result.kp_error is None
-    assert len(result.candidates) == 1
-
-
-@pytest.mark.parametrize("kind", UNAVAILABLE)
+@pytest.mark.parametrize("kind", [*UNAVAILABLE, *REFUSED])
 @pytest.mark.parametrize(
     "criteria",
-    [SearchCriteria(email="thiemen.goderis@example.be"), SearchCriteria(last_name="G")],
-    ids=["no last name", "one-letter last name"],
+    [
+        SearchCriteria(last_name="Goderis", postcode="9000"),
+        SearchCriteria(email="thiemen.goderis@example.be"),
+        SearchCriteria(last_name="G"),
+    ],
+    ids=["kp could be searched", "no last name", "one-letter last name"],
 )
-def test_r3_when_driver2_is_unavailable_and_kp_cannot_be_searched_the_error_is_raised(
+def test_r3_when_driver2_cannot_answer_its_error_is_raised_and_kp_is_never_asked(
     kind: str, criteria: SearchCriteria
 ) -> None:
     error = ERRORS[kind]("GET /customers")
@@ -483,27 +449,49 @@ def test_r3_a_refused_driver2_search_is_raised_and_never_falls_back_on_kp(kind: 
     assert caught.value is error
 
 
-def test_r3_when_kp_fails_after_driver2_found_nobody_the_driver2_result_carries_the_error() -> None:
+def test_r3_when_the_automatic_kp_search_fails_its_error_is_raised_with_a_note() -> None:
     criteria = SearchCriteria(last_name="Goderis", phone="0475123456")
     flow, step = search(criteria, found())
     asked(step)
     failure = kp_error()
-    result = finished(advance(flow, error=failure), SearchResult)
-    assert result.source is Source.DRIVER2
-    assert result.total == 0
-    assert result.kp_error is failure
-    assert result.kp_skipped_reason is None
-    assert result.dropped_for_kp == ("phone",)
-
-
-def test_r3_when_driver2_and_kp_both_fail_the_driver2_error_is_raised_with_a_note_on_kp() -> None:
-    error = ERRORS["server"]("GET /customers")
-    flow, _ = search_failing(SearchCriteria(last_name="Goderis"), error)
     with pytest.raises(ServerError) as caught:
-        advance(flow, error=kp_error())
-    assert caught.value is error
-    assert any("KP" in note for note in caught.value.__notes__)
-    assert caught.value.__suppress_context__
+        advance(flow, error=failure)
+    assert caught.value is failure
+    assert any("Driver2 answered and found nobody" in note for note in caught.value.__notes__)
+
+
+def test_r3_a_page_beyond_the_last_is_named_in_the_message() -> None:
+    refused = BadRequestError(
+        "400 Bad Request (bad-request)",
+        service="Driver2",
+        endpoint="GET /customers",
+        status=400,
+        code="bad-request",
+    )
+    flow = search_flow(SearchCriteria(last_name="Goderis"), page=99)
+    asked(advance(flow))
+    first_page = asked(advance(flow, error=refused))
+    assert params(first_page)["page"] == "1"
+    with pytest.raises(BadRequestError, match="page 99 of 1") as caught:
+        advance(flow, found(make_customer()))
+    assert caught.value.__cause__ is refused
+
+
+def test_r3_another_bad_request_for_a_later_page_is_raised_as_it_came() -> None:
+    refused = BadRequestError(
+        "400 Bad Request", service="Driver2", endpoint="GET /customers", status=400
+    )
+    flow = search_flow(SearchCriteria(last_name="Goderis"), page=2)
+    asked(advance(flow))
+    asked(advance(flow, error=refused))
+    with pytest.raises(BadRequestError) as caught:
+        advance(
+            flow,
+            CustomerPage(
+                items=(make_customer(),), page=1, page_size=10, total_items=12, total_pages=2
+            ),
+        )
+    assert caught.value is refused
 
 
 # --- R4/R5 Explicit KP search, which needs a last name --------------------------------------

@@ -14,6 +14,17 @@ faults and control endpoints are described in ``docs/sandbox.md``.
 
 from __future__ import annotations
 
+try:  # the sandbox extra: say how to install it rather than which module is missing
+    import faker  # noqa: F401
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ModuleNotFoundError as missing:
+    raise ModuleNotFoundError(
+        f"driver2_kp.sandbox needs the 'sandbox' extra ({missing.name} is not installed): "
+        "pip install 'driver2-kp[sandbox]'",
+        name=missing.name,
+    ) from missing
+
 from ._app import create_app
 from ._data import FIXED, Dataset, FixedRecords, generate
 from ._server import LoggedRequest, Sandbox, SandboxError, serve

@@ -1,0 +1,264 @@
+"""The gate in front of a service: how many requests may be in flight, learned from its answers.
+
+Driver2 is a dealer's system; a client must never flood it. Every request of a
+client, the token request included, passes its one gate. The gate lets at most
+``max_in_flight`` through, and within that bound adapts as TCP and Netflix's
+*concurrency-limits* do: additive increase while the service answers,
+multiplicative decrease on 429, 5xx and timeouts (once per round: requests sent
+before a cut do not cut again). After several failures in a row the service is
+taken as down: the gate then lets one request through at a time, a *probe*,
+spaced by a growing wait, as a circuit breaker's half-open state does, but
+callers wait their turn instead of failing. The first answer brings the limit
+back up, doubling each round (slow start) to half of where it was, then growing
+by one a round.
+
+Callers beyond the limit queue in arrival order, each within its own deadline.
+`GateState` decides; `SyncGate` and `AsyncGate` only wait and wake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Final
+
+import attrs
+import backoff
+import httpx
+
+from ._deadline import Deadline, Expired
+
+__all__ = ["AsyncGate", "GateState", "Slot", "SyncGate", "Ticket", "Verdict", "verdict_of"]
+
+FAILURES_BEFORE_PROBING: Final = 3
+"""Failures in a row (no answer in between) after which only probes are sent."""
+DECREASE: Final = 0.5
+"""The factor a failure or a 429 cuts the limit by."""
+FIRST_PROBE_WAIT: Final = 0.25
+LONGEST_PROBE_WAIT: Final = 4.0
+_WAITING: Final = "for a free slot at the gate"
+
+
+class Verdict(enum.Enum):
+    """What one request's outcome says about the service's health."""
+
+    ANSWERED = "answered"
+    """It answered (a 4xx included): it is up."""
+    OVERLOADED = "overloaded"
+    """429: it is up, but asked too much."""
+    FAILED = "failed"
+    """5xx, a timeout, a broken connection: it is failing."""
+    UNKNOWN = "unknown"
+    """The caller gave up first (its deadline, a cancellation): nothing learned."""
+
+
+def verdict_of(outcome: httpx.Response | BaseException, *, gave_up: bool = False) -> Verdict:
+    """What ``outcome`` says of the service; ``gave_up`` when our deadline, not it, ended it."""
+    if gave_up:
+        return Verdict.UNKNOWN
+    if isinstance(outcome, httpx.Response):
+        if outcome.status_code == 429:
+            return Verdict.OVERLOADED
+        return Verdict.FAILED if outcome.status_code >= 500 else Verdict.ANSWERED
+    if isinstance(outcome, httpx.TransportError):
+        return Verdict.FAILED
+    return Verdict.UNKNOWN
+
+
+@attrs.frozen
+class Ticket:
+    """One request let through: when, and how many were in flight with it."""
+
+    started: float
+    in_flight: int
+    """Requests in flight once it started, itself included."""
+    probe: bool
+
+
+def _probe_waits() -> Iterator[float]:
+    waits = backoff.expo(factor=FIRST_PROBE_WAIT, max_value=LONGEST_PROBE_WAIT)
+    next(waits)  # backoff's generators are primed before their first value
+    return waits
+
+
+@attrs.define
+class GateState:
+    """The gate's decisions, on plain values: no I/O, no locks (the shells hold those).
+
+    ``spaced`` is whether probes wait between them (``RetryPolicy.wait``: test
+    suites turn it off).
+
+    >>> gate = GateState(max_in_flight=4, clock=lambda: 0.0)
+    >>> gate.join(caller := object())
+    >>> gate.limit, gate.turn(caller)  # starts at half the bound; this caller may go now
+    (2.0, 0.0)
+    """
+
+    max_in_flight: int
+    spaced: bool = True
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    limit: float = attrs.field(init=False)
+    """Requests allowed in flight now, between 1 and ``max_in_flight``."""
+    threshold: float = attrs.field(init=False)
+    """Below it, the limit doubles each round (slow start); above, it grows by one."""
+    in_flight: int = 0
+    failures: int = 0
+    """Failures in a row."""
+    probing: bool = False
+    """Whether the service is taken as down: one probe at a time."""
+    probe_at: float = 0.0
+    last_cut: float = -math.inf
+    _probe_waits: Iterator[float] = attrs.field(factory=_probe_waits, repr=False)
+    _queue: deque[object] = attrs.field(factory=deque, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Start at half the bound and grow from there: a cold start never
+        # sends the whole bound at a service that may take less.
+        self.limit = self.threshold = float(max(1, self.max_in_flight // 2))
+
+    # --- the queue: first come, first served --------------------------------------
+
+    def join(self, waiter: object) -> None:
+        """Queue ``waiter`` behind those already waiting."""
+        self._queue.append(waiter)
+
+    def leave(self, waiter: object) -> None:
+        """Take ``waiter`` out of the queue: it starts, or gave up."""
+        self._queue.remove(waiter)
+
+    def turn(self, waiter: object) -> float:
+        """Seconds until ``waiter`` may start: 0 now, ``inf`` when a request must end first."""
+        if self._queue[0] is not waiter:
+            return math.inf
+        if self.probing:
+            if self.in_flight:
+                return math.inf
+            return max(self.probe_at - self.clock(), 0.0) if self.spaced else 0.0
+        return 0.0 if self.in_flight < int(self.limit) else math.inf
+
+    # --- requests -----------------------------------------------------------------
+
+    def start(self) -> Ticket:
+        """Let one request through."""
+        self.in_flight += 1
+        return Ticket(self.clock(), self.in_flight, self.probing)
+
+    def finish(self, ticket: Ticket, verdict: Verdict) -> None:
+        """Learn from a request's outcome."""
+        self.in_flight -= 1
+        if verdict is Verdict.ANSWERED:
+            self._answered(ticket)
+        elif verdict is not Verdict.UNKNOWN:
+            self._refused(ticket, verdict)
+        elif ticket.probe:
+            self.probe_at = self.clock()  # nothing learned: the next probe may go at once
+
+    def _answered(self, ticket: Ticket) -> None:
+        self.failures = 0
+        if self.probing:
+            self.probing = False
+            self._probe_waits = _probe_waits()
+        # Grow only when the limit was used: an idle gate learns nothing.
+        if ticket.in_flight * 2 >= self.limit:
+            step = 1.0 if self.limit < self.threshold else 1.0 / self.limit
+            self.limit = min(self.limit + step, float(self.max_in_flight))
+
+    def _refused(self, ticket: Ticket, verdict: Verdict) -> None:
+        now = self.clock()
+        if ticket.started >= self.last_cut:  # sent knowing the last cut: cut again
+            self.threshold = max(self.limit * DECREASE, 1.0)
+            self.limit = self.threshold
+            self.last_cut = now
+        if verdict is Verdict.FAILED:
+            self.failures += 1
+        if ticket.probe or (not self.probing and self.failures >= FAILURES_BEFORE_PROBING):
+            self.probing = True
+            self.limit = 1.0
+            self.probe_at = now + next(self._probe_waits)
+
+
+@attrs.define
+class Slot:
+    """A request's place in flight; set ``verdict`` once its outcome is known."""
+
+    ticket: Ticket
+    verdict: Verdict = Verdict.UNKNOWN
+
+
+class SyncGate:
+    """The gate for threads: waits on a condition, within each caller's deadline."""
+
+    def __init__(self, state: GateState) -> None:
+        self.state = state
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def slot(self, deadline: Deadline) -> Iterator[Slot]:
+        """Wait for this caller's turn, then hold a place in flight; `Expired` if none came."""
+        me = object()
+        with self._changed:
+            self.state.join(me)
+            try:
+                while (wait := self.state.turn(me)) > 0:
+                    left = deadline.left()
+                    if left <= 0:
+                        raise Expired(_WAITING)
+                    self._changed.wait(min(wait, left))
+            finally:
+                self.state.leave(me)
+                self._changed.notify_all()
+            slot = Slot(self.state.start())
+        try:
+            yield slot
+        finally:
+            with self._changed:
+                self.state.finish(slot.ticket, slot.verdict)
+                self._changed.notify_all()
+
+
+class AsyncGate:
+    """The gate for asyncio tasks: the state changes without awaiting, so no lock is needed."""
+
+    def __init__(self, state: GateState) -> None:
+        self.state = state
+        self._wakers: set[asyncio.Future[None]] = set()
+
+    def _wake(self) -> None:
+        for waker in self._wakers:
+            if not waker.done():
+                waker.set_result(None)
+        self._wakers.clear()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, deadline: Deadline) -> AsyncIterator[Slot]:
+        """Wait for this task's turn, then hold a place in flight; `Expired` if none came."""
+        me = object()
+        self.state.join(me)
+        try:
+            while (wait := self.state.turn(me)) > 0:
+                left = deadline.left()
+                if left <= 0:
+                    raise Expired(_WAITING)
+                waker = asyncio.get_running_loop().create_future()
+                self._wakers.add(waker)
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(min(wait, left)):
+                            await waker
+                finally:
+                    self._wakers.discard(waker)
+        finally:
+            self.state.leave(me)
+            self._wake()
+        slot = Slot(self.state.start())
+        try:
+            yield slot
+        finally:
+            self.state.finish(slot.ticket, slot.verdict)
+            self._wake()

@@ -1,0 +1,249 @@
+"""Driver2's OAuth 2.0 client-credentials token: fetched once, shared, refreshed in time.
+
+The token request is an `Operation` like any other (``POST /oauth/token``): it
+passes the client's gate, is retried on transient failures, and fits in the
+deadline of the call that needs it. `TokenCache` decides, on plain values, when
+a new token is needed: none yet, one about to expire, or the one a 401 refused.
+
+Fetching is single-flight: the first caller that needs a token fetches it, and
+every caller that needs one meanwhile waits for that fetch, each only as long
+as its own deadline allows, and shares its outcome, a token or the error. A
+waiter whose own deadline is later than the fetcher's, which ran out, fetches
+again. `SyncTokens` (threads) and `AsyncTokens` (tasks) only wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Final
+
+import attrs
+import httpx
+
+from ._deadline import Deadline
+from ._errors import DeadlineExceededError, ResponseFormatError
+from ._http import Call, ErrorBody, Operation, deadline_error
+from ._settings import Secret
+
+__all__ = ["AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
+
+SERVICE: Final = "Driver2"
+STEP: Final = "requesting a Driver2 token"
+_WAITING: Final = "for the token request to answer"
+_CREDENTIALS: Final = "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET"
+_BASE_PATH: Final = (
+    "no token endpoint at {base}/oauth/token: DRIVER2_BASE_URL's path looks wrong "
+    "(it is the API's base, e.g. https://driver2.example.be/api/v2)"
+)
+
+
+@attrs.frozen
+class Token:
+    """An access token and how long it lives, in seconds."""
+
+    value: str = attrs.field(repr=False)
+    expires_in: float
+
+
+def _oauth_error(response: httpx.Response) -> ErrorBody:
+    """The token endpoint's ``{"error": ...}``, with what the user should check."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    hint = None
+    if response.status_code in (400, 401, 403) and error in (None, "invalid_client"):
+        hint = _CREDENTIALS
+    elif response.status_code == 404:
+        try:
+            base = str(response.request.url).removesuffix("/oauth/token")
+        except RuntimeError:  # a response made without its request
+            base = "DRIVER2_BASE_URL"
+        hint = _BASE_PATH.format(base=base)
+    return ErrorBody(code=error if isinstance(error, str) else None, hint=hint)
+
+
+def _read_token(response: httpx.Response) -> Token:
+    try:
+        body = response.json()
+        token, lifetime = body["access_token"], body["expires_in"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ResponseFormatError(
+            "the token answer has no access_token and expires_in",
+            service=SERVICE,
+            endpoint="POST /oauth/token",
+        ) from err
+    if (
+        not isinstance(token, str)
+        or not token
+        or not isinstance(lifetime, int | float)
+        or isinstance(lifetime, bool)
+        or not lifetime > 0
+    ):
+        raise ResponseFormatError(
+            "the token answer has no access_token and expires_in",
+            service=SERVICE,
+            endpoint="POST /oauth/token",
+        )
+    return Token(token, float(lifetime))
+
+
+def token_request(client_id: str, client_secret: Secret) -> Operation[Token]:
+    """``POST /oauth/token``: a token for these client credentials (a form, as OAuth wants)."""
+    call = Call(
+        service=SERVICE,
+        method="POST",
+        path="/oauth/token",
+        endpoint="POST /oauth/token",
+        step=STEP,
+        read_error=_oauth_error,
+        form=(
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ),
+        repeatable=True,  # a second token request is harmless
+    )
+    return Operation(call, _read_token)
+
+
+@attrs.define
+class TokenCache:
+    """The token held, and when to replace it: decisions only.
+
+    ``refresh_margin`` (seconds, default 60) is how long before expiry a token
+    is replaced; a token that lives shorter than twice that is used for half
+    its life.
+    """
+
+    refresh_margin: float = 60.0
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    _token: str | None = attrs.field(default=None, repr=False)
+    _renew_at: float = 0.0
+
+    def usable(self, refused: str | None = None) -> str | None:
+        """The token to use, or ``None`` if a new one is needed (``refused`` by a 401)."""
+        if self._token is None or self._token == refused or self.clock() >= self._renew_at:
+            return None
+        return self._token
+
+    def keep(self, token: Token) -> str:
+        """Hold a new token; return its value."""
+        margin = min(self.refresh_margin, token.expires_in / 2)
+        self._token, self._renew_at = token.value, self.clock() + token.expires_in - margin
+        return token.value
+
+
+def _waited_too_long(operation: Operation[Token], deadline: Deadline) -> DeadlineExceededError:
+    return deadline_error(operation.call, deadline, step=STEP, attempts=0, waiting=_WAITING)
+
+
+class SyncTokens:
+    """Single-flight tokens for threads: one fetches, the others wait on its future."""
+
+    def __init__(
+        self,
+        cache: TokenCache,
+        operation: Operation[Token],
+        perform: Callable[[Operation[Token], Deadline], Token],
+    ) -> None:
+        self._cache = cache
+        self._operation = operation
+        self._perform = perform
+        self._lock = threading.Lock()
+        self._flight: Future[str] | None = None
+
+    def get(self, refused: str | None, deadline: Deadline) -> str:
+        """A usable token, fetched if need be, within ``deadline``."""
+        while True:
+            with self._lock:
+                token = self._cache.usable(refused)
+                if token is not None:
+                    return token
+                leading = self._flight is None
+                if self._flight is None:
+                    self._flight = Future()
+                flight = self._flight
+            if leading:
+                return self._fetch(flight, deadline)
+            try:
+                return flight.result(timeout=max(deadline.left(), 0.0))
+            except TimeoutError:
+                raise _waited_too_long(self._operation, deadline) from None
+            except DeadlineExceededError:
+                if deadline.left() <= 0:
+                    raise
+                # The fetcher's deadline ran out, not ours: fetch again.
+
+    def _fetch(self, flight: Future[str], deadline: Deadline) -> str:
+        try:
+            token = self._perform(self._operation, deadline)
+        except BaseException as error:
+            with self._lock:
+                self._flight = None
+            flight.set_exception(error)
+            raise
+        with self._lock:
+            value = self._cache.keep(token)
+            self._flight = None
+        flight.set_result(value)
+        return value
+
+
+class AsyncTokens:
+    """Single-flight tokens for tasks: the fetch is a task of its own, awaited shielded.
+
+    A caller that gives up (its deadline, a cancellation) leaves the fetch
+    running for the others; `close` cancels one still running.
+    """
+
+    def __init__(
+        self,
+        cache: TokenCache,
+        operation: Operation[Token],
+        perform: Callable[[Operation[Token], Deadline], Awaitable[Token]],
+    ) -> None:
+        self._cache = cache
+        self._operation = operation
+        self._perform = perform
+        self._flight: asyncio.Task[str] | None = None
+
+    async def get(self, refused: str | None, deadline: Deadline) -> str:
+        """A usable token, fetched if need be, within ``deadline``."""
+        while True:
+            token = self._cache.usable(refused)
+            if token is not None:
+                return token
+            if self._flight is None:
+                self._flight = asyncio.get_running_loop().create_task(self._fetch(deadline))
+                self._flight.add_done_callback(_retrieve)
+            try:
+                async with asyncio.timeout(max(deadline.left(), 0.0)):
+                    return await asyncio.shield(self._flight)
+            except TimeoutError:
+                raise _waited_too_long(self._operation, deadline) from None
+            except DeadlineExceededError:
+                if deadline.left() <= 0:
+                    raise
+
+    async def _fetch(self, deadline: Deadline) -> str:
+        try:
+            return self._cache.keep(await self._perform(self._operation, deadline))
+        finally:
+            self._flight = None
+
+    def close(self) -> None:
+        """Cancel a fetch still running."""
+        if self._flight is not None:
+            self._flight.cancel()
+
+
+def _retrieve(task: asyncio.Task[str]) -> None:
+    # Every waiter may have given up before the fetch ended: its error is
+    # theirs to see, not the event loop's "exception was never retrieved".
+    if not task.cancelled():
+        task.exception()
