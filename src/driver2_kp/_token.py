@@ -218,12 +218,16 @@ class AsyncTokens:
             token = self._cache.usable(refused)
             if token is not None:
                 return token
+            leading = self._flight is None
             if self._flight is None:
                 self._flight = asyncio.get_running_loop().create_task(self._fetch(deadline))
                 self._flight.add_done_callback(_retrieve)
+            flight = self._flight
             try:
+                if leading:  # the fetch ends by this caller's deadline: its own error says how
+                    return await asyncio.shield(flight)
                 async with asyncio.timeout(max(deadline.left(), 0.0)):
-                    return await asyncio.shield(self._flight)
+                    return await asyncio.shield(flight)
             except TimeoutError:
                 raise _waited_too_long(self._operation, deadline) from None
             except DeadlineExceededError:

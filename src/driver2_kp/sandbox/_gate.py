@@ -89,6 +89,8 @@ class Gate:
         state = self._state
         if counted:
             state.in_flight["driver2"] += 1
+        state.open[self._service] += 1
+        entry["in_flight"] = state.open[self._service]
         try:
             if counted and state.in_flight["driver2"] > state.config.max_concurrency:
                 entry["fault"] = "max-concurrency"
@@ -98,6 +100,7 @@ class Gate:
             fault = state.next_fault(self._service, scope["method"], path)
             await self._handle(fault, scope, _replay(body), send, entry)
         finally:
+            state.open[self._service] -= 1
             if counted:
                 state.in_flight["driver2"] -= 1
 

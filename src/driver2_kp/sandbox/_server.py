@@ -65,6 +65,8 @@ class LoggedRequest:
     """The fault injected into this request, if any."""
     committed_status: int | None = None
     """With a ``commit-then-drop`` fault: the status the client never got."""
+    in_flight: int | None = None
+    """Requests to the same service in flight when it arrived, itself included."""
 
 
 class _DropFilter(logging.Filter):

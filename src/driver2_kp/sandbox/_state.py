@@ -205,6 +205,9 @@ class SandboxState:
         self.dataset: Dataset = generate(config.seed, config.customers, config.persons)
         self.store = Store(self.dataset, config.db)
         self.in_flight: dict[Service, int] = {"driver2": 0, "kp": 0}
+        """Requests in flight that count towards ``max_concurrency`` (not the token's)."""
+        self.open: dict[Service, int] = {"driver2": 0, "kp": 0}
+        """Every request in flight, per service, the token's included."""
         self.reset()
 
     def reset(self) -> None:

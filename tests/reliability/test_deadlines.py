@@ -1,0 +1,75 @@
+"""Hard deadlines (R13): a call or a lookup ends by its deadline, whatever is slow."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from driver2_kp import DeadlineExceededError, SearchCriteria, Settings, Timeouts
+from driver2_kp.sandbox import FaultScript, Sandbox
+
+from ._harness import Args, Kind, together
+
+GODERIS = SearchCriteria(last_name="Goderis", postcode="9000")
+ANN_PEETERS = SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000")
+"""Nobody in Driver2: KP is searched after it."""
+MARGIN = 0.1
+"""Seconds a call may end after its deadline (R13)."""
+SLOW = {
+    "token": (FaultScript(service="driver2", method="POST", path="/oauth/token"), GODERIS),
+    "search": (FaultScript(service="driver2", method="GET", path="/customers"), GODERIS),
+    "kp": (FaultScript(service="kp", method="GET", path="/personen"), ANN_PEETERS),
+}
+STEPS = {"token": "requesting a Driver2 token", "search": "searching Driver2", "kp": "searching KP"}
+
+
+@pytest.mark.parametrize("slow", list(SLOW))
+def test_a_lookup_ends_by_its_deadline_whatever_is_slow(
+    kind: Kind, sandbox: Sandbox, settings: Settings, slow: str
+) -> None:
+    script, criteria = SLOW[slow]
+    sandbox.script_faults(attrs.evolve(script, fault="delay", seconds=3.0, times=9))
+    run = together(kind, settings, "search", [(criteria,)], deadline=1.0)
+    (call,) = run.calls
+    assert isinstance(call.value, DeadlineExceededError)
+    assert (call.value.deadline, call.value.step) == (1.0, STEPS[slow])
+    assert "1 attempt" in str(call.value)
+    assert "Timeout" not in str(call.value)  # the deadline, never a per-read timeout
+    print(f"\n{kind}, slow {slow}: raised after {call.seconds:.3f} s, deadline 1 s")
+    assert call.seconds <= 1.0 + MARGIN
+
+
+def test_the_token_and_the_search_fit_in_one_lookup_deadline(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    sandbox.configure(driver2_latency=1.5, jitter=0.0)  # 1.5 s for the token, 1.5 s to search
+    run = together(kind, settings, "search", [(GODERIS,)], deadline=2.0)
+    (call,) = run.calls
+    assert isinstance(call.value, DeadlineExceededError)
+    assert (call.value.step, call.value.deadline) == ("searching Driver2", 2.0)
+    print(f"\n{kind}: token and search at 1.5 s each, raised after {call.seconds:.3f} s")
+    assert call.seconds <= 2.0 + MARGIN
+
+
+def test_a_clients_own_deadline_covers_its_token_request_too(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    sandbox.configure(driver2_latency=1.5, jitter=0.0)
+    two_seconds = attrs.evolve(
+        settings, driver2_timeouts=Timeouts(deadline=2.0)
+    )  # DRIVER2_DEADLINE
+    run = together(kind, two_seconds, "driver2.get_customer", [Args("74050")])
+    (call,) = run.calls
+    assert isinstance(call.value, DeadlineExceededError)
+    assert str(call.value).startswith(
+        "Driver2 GET /customers/{customerNumber}: the deadline of 2 s"
+    )
+    assert call.seconds <= 2.0 + MARGIN
+
+
+def test_a_lookup_that_fits_its_deadline_answers(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    sandbox.configure(driver2_latency=0.3, jitter=0.0)
+    run = together(kind, settings, "search", [(GODERIS,)], deadline=2.0)
+    assert run.errors == []
