@@ -151,21 +151,22 @@ class GateState:
 
     def finish(self, ticket: Ticket, verdict: Verdict) -> None:
         """Learn from a request's outcome."""
+        busy = max(ticket.in_flight, self.in_flight)  # the most in flight while it was
         self.in_flight -= 1
         if verdict is Verdict.ANSWERED:
-            self._answered(ticket)
+            self._answered(busy)
         elif verdict is not Verdict.UNKNOWN:
             self._refused(ticket, verdict)
         elif ticket.probe:
             self.probe_at = self.clock()  # nothing learned: the next probe may go at once
 
-    def _answered(self, ticket: Ticket) -> None:
+    def _answered(self, busy: int) -> None:
         self.failures = 0
         if self.probing:
             self.probing = False
             self._probe_waits = _probe_waits()
         # Grow only when the limit was used: an idle gate learns nothing.
-        if ticket.in_flight * 2 >= self.limit:
+        if busy * 2 >= self.limit:
             step = 1.0 if self.limit < self.threshold else 1.0 / self.limit
             self.limit = min(self.limit + step, float(self.max_in_flight))
 

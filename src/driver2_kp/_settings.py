@@ -41,27 +41,33 @@ class Secret:
         return _MASK
 
 
+def _named(field: attrs.Attribute[Any]) -> str:
+    # The variable of Settings.from_env is the field's name in capitals: name both.
+    return f"{field.name} ({field.name.upper()})"
+
+
 def _url(value: str) -> str:
-    """A base URL, checked: ``http(s)://`` and a host, or `ConfigurationError`."""
-    if not isinstance(value, str):
-        raise ConfigurationError(f"a base URL must be text, not {type(value).__name__}")
+    # One trailing slash or none: paths are appended to the base URL as "/customers".
+    return value.strip().rstrip("/") if isinstance(value, str) else value
+
+
+def _base_url(_: object, field: attrs.Attribute[str], value: str) -> None:
+    """A base URL needs ``http(s)://`` and a host, or `ConfigurationError`."""
     try:
-        url = httpx.URL(value.strip())
+        url = httpx.URL(value) if isinstance(value, str) else None
     except httpx.InvalidURL:
         url = None
     if url is None or url.scheme not in ("http", "https") or not url.host:
-        # Base URLs are not secret: naming the value helps find the typo.
+        # Base URLs are not secret: showing the value helps find the typo.
         raise ConfigurationError(
-            f"a base URL needs http:// or https:// and a host, e.g. "
-            f"https://driver2.example.be/api/v2; got {value!r}"
+            f"{_named(field)} needs http:// or https:// and a host, e.g. "
+            f"https://driver2.example.be/api/v2, not {value!r}"
         )
-    # One trailing slash or none: paths are appended to the base URL as "/customers".
-    return str(url).rstrip("/")
 
 
-def _in_flight(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+def _in_flight(_: object, field: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"{attribute.name} must be a whole number >= 1, not {value!r}")
+        raise ConfigurationError(f"{_named(field)} must be a whole number >= 1, not {value!r}")
 
 
 def _to_secret(value: str | Secret) -> Secret:
@@ -85,13 +91,13 @@ class Settings:
     Secrets are held as `Secret`, so printing settings shows no credential.
     """
 
-    driver2_base_url: str = attrs.field(converter=_url)
+    driver2_base_url: str = attrs.field(converter=_url, validator=_base_url)
     """Driver2's API base URL, e.g. ``https://driver2.example.be/api/v2``."""
     driver2_client_id: str
     """The OAuth 2.0 client id for Driver2."""
     driver2_client_secret: Secret = attrs.field(converter=_to_secret)
     """The OAuth 2.0 client secret for Driver2."""
-    kp_base_url: str = attrs.field(converter=_url)
+    kp_base_url: str = attrs.field(converter=_url, validator=_base_url)
     """KP's API base URL, e.g. ``https://kp.example.de/api/v1``."""
     kp_api_key: Secret = attrs.field(converter=_to_secret)
     """The KP API key, sent as ``X-API-Key``."""
@@ -156,7 +162,8 @@ class Settings:
                 try:
                     limits[setting] = int(env[variable])
                 except ValueError:
-                    raise ConfigurationError(f"{variable} must be a whole number") from None
+                    message = f"{variable} must be a whole number >= 1"
+                    raise ConfigurationError(message) from None
         settings = cls(
             driver2_base_url=env["DRIVER2_BASE_URL"],
             driver2_client_id=env["DRIVER2_CLIENT_ID"],

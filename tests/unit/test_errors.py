@@ -17,9 +17,13 @@ from driver2_kp import (
     DuplicateCustomerError,
     FieldError,
     IdempotencyKeyReuseError,
+    KPClient,
     NotFoundError,
     RateLimitError,
+    RetryPolicy,
     ServerError,
+    Settings,
+    TransportError,
     ValidationError,
 )
 from driver2_kp._http import ErrorBody, api_error
@@ -320,3 +324,68 @@ def test_read_problem_keeps_the_well_formed_parts_of_a_partly_odd_body() -> None
     }
     read = read_problem(httpx.Response(422, json=body))
     assert read == ErrorBody(code="validation", errors=(FieldError("name", "required"),))
+
+
+# --- errors a user can act on: what to check ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("response", "hint"),
+    [
+        (problem(401, "unauthorized"), "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET"),
+        (httpx.Response(401, text=""), "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET"),
+        (problem(403, "forbidden"), "DRIVER2_CLIENT_ID has no rights"),
+    ],
+)
+def test_driver2_refusing_the_credentials_names_the_variables_to_check(
+    response: httpx.Response, hint: str
+) -> None:
+    error = driver2_error(response)
+    assert isinstance(error, AuthenticationError)
+    assert hint in str(error)
+
+
+@pytest.mark.parametrize(
+    ("response", "hint"),
+    [
+        (fehler(401, "NICHT_AUTHENTIFIZIERT"), "check KP_API_KEY"),
+        (fehler(403, "KEINE_BERECHTIGUNG"), "KP_API_KEY has no read rights"),
+        (httpx.Response(401, text="<html>no</html>"), "check KP_API_KEY"),
+    ],
+)
+def test_kp_refusing_the_key_names_the_variable_to_check(
+    response: httpx.Response, hint: str
+) -> None:
+    error = kp_error(response)
+    assert isinstance(error, AuthenticationError)
+    assert hint in str(error)
+
+
+def test_other_errors_carry_no_hint() -> None:
+    assert read_problem(problem(404, "not-found")).hint is None
+    assert read_fehler(fehler(503, "WARTUNG")).hint is None
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("https://driver2.example.be/api/v2/customers", "driver2.example.be:443"),
+        ("http://127.0.0.1:8765/kp/api/v1/personen", "127.0.0.1:8765"),
+    ],
+)
+def test_a_transport_error_names_the_host_and_port_it_tried(url: str, where: str) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    settings = Settings(
+        driver2_base_url=url.rsplit("/", 1)[0],
+        driver2_client_id="c",
+        driver2_client_secret="s",
+        kp_base_url=url.rsplit("/", 1)[0],
+        kp_api_key="k",
+        retry=RetryPolicy(attempts=1),
+    )
+    kp = KPClient(settings, transport=httpx.MockTransport(refuse))
+    with kp, pytest.raises(TransportError) as caught:
+        kp.get_person("KP-0012345")
+    assert f"could not connect to {where} (ConnectError)" in str(caught.value)

@@ -923,6 +923,32 @@ def test_r11_a_search_for_a_role_that_cannot_be_loaded_fails_before_any_ask(
     assert caught.value.field == "role"
 
 
+@pytest.mark.parametrize(
+    ("given", "role"),
+    [("driver", PartyRole.DRIVER), ("SENT_BY", PartyRole.SENT_BY), (" Owner ", PartyRole.OWNER)],
+)
+def test_r11_a_role_may_be_given_by_its_value_or_its_name(given: str, role: PartyRole) -> None:
+    assert check_role(given) is role
+    flow = search_flow(SearchCriteria(last_name="Goderis"), role=given)
+    asked(advance(flow))
+    assert finished(advance(flow, found(make_customer())), SearchResult).role is role
+
+
+@pytest.mark.parametrize("given", ["chauffeur", "", 3, "insurer"])
+def test_r11_a_string_that_names_no_loadable_role_is_a_criteria_error(given: object) -> None:
+    with pytest.raises(CriteriaError) as caught:
+        check_role(given)  # type: ignore[arg-type]
+    assert caught.value.field == "role"
+
+
+@pytest.mark.parametrize("page", ["2", 1.5, True, None])
+def test_r2_a_page_that_is_not_a_whole_number_is_a_criteria_error(page: object) -> None:
+    flow = search_flow(SearchCriteria(last_name="Goderis"), page=page)  # type: ignore[arg-type]
+    with pytest.raises(CriteriaError) as caught:
+        advance(flow)
+    assert caught.value.field == "page"
+
+
 def test_r11_the_result_names_the_role_searched_for() -> None:
     flow = search_flow(SearchCriteria(last_name="Goderis"), role=PartyRole.SENT_BY)
     asked(advance(flow))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import attrs
 import pytest
 
-from driver2_kp import ConfigurationError, Secret, Settings
+from driver2_kp import ConfigurationError, RetryPolicy, Secret, Settings, Timeouts
 
 ENV = {
     "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
@@ -88,3 +89,69 @@ def test_the_default_timeouts_are_generous_for_driver2_and_tight_for_kp() -> Non
     assert settings.driver2_timeouts.read >= 60
     assert settings.kp_timeouts.read < settings.driver2_timeouts.read
     assert settings.kp_timeouts.deadline < settings.driver2_timeouts.deadline
+
+
+# --- configuration mistakes are refused early, with ConfigurationError ----------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["driver2.example.be/api/v2", "ftp://driver2.example.be", "https://", "http:///api", "  "],
+)
+def test_a_base_url_without_http_or_a_host_is_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"DRIVER2_BASE_URL\) needs http:// or https://"):
+        Settings.from_env(ENV | {"DRIVER2_BASE_URL": url})
+
+
+def test_a_base_url_given_by_hand_is_checked_too() -> None:
+    with pytest.raises(ConfigurationError, match=r"^kp_base_url \(KP_BASE_URL\) needs http"):
+        Settings(
+            driver2_base_url="https://driver2.example.be/api/v2",
+            driver2_client_id="c",
+            driver2_client_secret="s",
+            kp_base_url="kp.example.de",
+            kp_api_key="k",
+        )
+
+
+@pytest.mark.parametrize(
+    "timeouts",
+    [{"read": -1}, {"deadline": 0}, {"connect": float("nan")}, {"write": "10"}, {"pool": True}],
+)
+def test_a_timeout_that_is_not_seconds_above_zero_is_a_configuration_error(
+    timeouts: dict[str, object],
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Timeouts(**timeouts)  # type: ignore[arg-type]
+    assert next(iter(timeouts)) in str(caught.value)
+
+
+@pytest.mark.parametrize("attempts", [0, -1, 2.5, True])
+def test_a_retry_cap_that_is_not_a_whole_number_above_zero_is_refused(attempts: object) -> None:
+    with pytest.raises(ConfigurationError, match="attempts"):
+        RetryPolicy(attempts=attempts)  # type: ignore[arg-type]
+
+
+def test_retries_last_until_the_deadline_unless_capped() -> None:
+    assert RetryPolicy().attempts is None
+    assert RetryPolicy(attempts=3).attempts == 3
+
+
+def test_the_bound_in_flight_defaults_to_32_and_comes_from_the_environment() -> None:
+    settings = Settings.from_env(ENV)
+    assert (settings.driver2_max_in_flight, settings.kp_max_in_flight) == (32, 32)
+    limited = Settings.from_env(ENV | {"DRIVER2_MAX_IN_FLIGHT": "8", "KP_MAX_IN_FLIGHT": "4"})
+    assert (limited.driver2_max_in_flight, limited.kp_max_in_flight) == (8, 4)
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-2", "2.5"])
+def test_a_malformed_bound_in_flight_is_named(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="DRIVER2_MAX_IN_FLIGHT"):
+        Settings.from_env(ENV | {"DRIVER2_MAX_IN_FLIGHT": value})
+
+
+def test_one_field_is_changed_with_attrs_evolve_and_checked_again() -> None:
+    settings = Settings.from_env(ENV)
+    assert attrs.evolve(settings, kp_max_in_flight=2).kp_max_in_flight == 2
+    with pytest.raises(ConfigurationError):
+        attrs.evolve(settings, driver2_base_url="driver2")

@@ -1,0 +1,318 @@
+"""The gate's decisions on plain values (a fake clock), and its two shells waiting and waking."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import httpx
+import pytest
+
+from driver2_kp import Deadline
+from driver2_kp._deadline import Expired
+from driver2_kp._gate import (
+    FIRST_PROBE_WAIT,
+    LONGEST_PROBE_WAIT,
+    AsyncGate,
+    GateState,
+    SyncGate,
+    Ticket,
+    Verdict,
+    verdict_of,
+)
+
+HANG_GUARD = 30.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def gate(bound: int = 8, *, spaced: bool = True) -> tuple[GateState, Clock]:
+    clock = Clock()
+    return GateState(bound, spaced=spaced, clock=clock), clock
+
+
+def start(state: GateState, count: int = 1) -> list[Ticket]:
+    """Let ``count`` callers through, one after the other, each checking its turn first."""
+    tickets = []
+    for _ in range(count):
+        me = object()
+        state.join(me)
+        assert state.turn(me) == 0
+        state.leave(me)
+        tickets.append(state.start())
+    return tickets
+
+
+def waits(state: GateState) -> float:
+    """How long a newcomer, alone in the queue, must wait."""
+    me = object()
+    state.join(me)
+    try:
+        return state.turn(me)
+    finally:
+        state.leave(me)
+
+
+# --- the bound and the queue --------------------------------------------------------
+
+
+def test_the_gate_starts_at_half_its_bound() -> None:
+    state, _ = gate(32)
+    assert state.limit == 16
+    start(state, 16)
+    assert waits(state) == math.inf
+
+
+def test_callers_are_let_through_in_the_order_they_came() -> None:
+    state, _ = gate(2)  # a limit of 1
+    first, second = object(), object()
+    state.join(first)
+    state.join(second)
+    assert state.turn(second) == math.inf  # behind the first, whatever the limit
+    assert state.turn(first) == 0
+
+
+def test_the_limit_never_grows_beyond_the_bound() -> None:
+    state, _ = gate(4)
+    for _ in range(50):  # rounds at full use, all answered
+        for ticket in start(state, int(state.limit)):
+            state.finish(ticket, Verdict.ANSWERED)
+    assert state.limit == 4
+    start(state, 4)
+    assert waits(state) == math.inf
+
+
+# --- additive increase ----------------------------------------------------------------
+
+
+def test_answers_at_full_use_grow_the_limit_by_one_per_round() -> None:
+    state, _ = gate(32)  # 16, with the slow-start threshold at 16 too
+    tickets = start(state, 16)
+    for ticket in tickets:
+        state.finish(ticket, Verdict.ANSWERED)
+    assert state.limit == pytest.approx(17.0, abs=0.05)  # 16 answers of 1/limit each
+
+
+def test_an_idle_gate_does_not_grow() -> None:
+    state, _ = gate(32)
+    for _ in range(20):
+        (ticket,) = start(state)  # one at a time: the limit of 16 is never used
+        state.finish(ticket, Verdict.ANSWERED)
+    assert state.limit == 16
+
+
+# --- multiplicative decrease, once a round --------------------------------------------
+
+
+@pytest.mark.parametrize("verdict", [Verdict.OVERLOADED, Verdict.FAILED])
+def test_a_429_or_a_failure_halves_the_limit(verdict: Verdict) -> None:
+    state, clock = gate(32)
+    (ticket,) = start(state)
+    clock.now += 1
+    state.finish(ticket, verdict)
+    assert state.limit == 8
+
+
+def test_refusals_of_requests_sent_before_a_cut_do_not_cut_again() -> None:
+    state, clock = gate(32)
+    tickets = start(state, 12)
+    clock.now += 1
+    for ticket in tickets[:2]:  # two 429s (no failure in a row to count)
+        state.finish(ticket, Verdict.OVERLOADED)
+    assert state.limit == 8  # one cut for the whole round
+    for ticket in tickets[2:]:
+        state.finish(ticket, Verdict.UNKNOWN)
+    (later,) = start(state)
+    clock.now += 1
+    state.finish(later, Verdict.OVERLOADED)
+    assert state.limit == 4  # sent knowing the cut: cut again
+
+
+def test_a_429_alone_never_takes_the_service_for_down() -> None:
+    state, clock = gate(32)
+    for _ in range(10):
+        (ticket,) = start(state)
+        clock.now += 1
+        state.finish(ticket, Verdict.OVERLOADED)
+    assert not state.probing
+    assert state.limit == 1
+
+
+# --- probing while the service fails --------------------------------------------------
+
+
+def fail_three(state: GateState, clock: Clock) -> None:
+    for ticket in start(state, 3):
+        clock.now += 0.01
+        state.finish(ticket, Verdict.FAILED)
+
+
+def test_three_failures_in_a_row_send_only_spaced_probes() -> None:
+    state, clock = gate(32)
+    fail_three(state, clock)
+    assert state.probing
+    assert waits(state) == pytest.approx(FIRST_PROBE_WAIT)
+    clock.now += FIRST_PROBE_WAIT
+    (probe,) = start(state)
+    assert probe.probe
+    assert waits(state) == math.inf  # one probe at a time
+
+
+def test_the_wait_between_failed_probes_doubles_up_to_its_longest() -> None:
+    state, clock = gate(32)
+    fail_three(state, clock)
+    spacing = []
+    for _ in range(7):
+        clock.now += waits(state)
+        (probe,) = start(state)
+        state.finish(probe, Verdict.FAILED)
+        spacing.append(waits(state))
+    assert spacing == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    assert max(spacing) == LONGEST_PROBE_WAIT
+
+
+def test_an_answered_probe_ends_probing_and_the_limit_climbs_back_by_slow_start() -> None:
+    state, clock = gate(32)
+    tickets = start(state, 16)
+    for ticket in tickets[:3]:
+        clock.now += 0.01
+        state.finish(ticket, Verdict.FAILED)
+    for ticket in tickets[3:]:
+        state.finish(ticket, Verdict.UNKNOWN)
+    assert (state.probing, state.limit, state.threshold) == (True, 1.0, 8.0)
+    clock.now += waits(state)
+    (probe,) = start(state)
+    state.finish(probe, Verdict.ANSWERED)
+    assert not state.probing
+    limits = []
+    for _ in range(4):
+        round_ = start(state, int(state.limit))
+        for ticket in round_:
+            state.finish(ticket, Verdict.ANSWERED)
+        limits.append(state.limit)
+    assert limits[:2] == [4.0, 8.0]  # doubling each round up to the threshold
+    assert limits[2] == pytest.approx(9.0, abs=0.1)  # then one a round
+
+
+def test_a_probe_that_learned_nothing_lets_the_next_go_at_once() -> None:
+    state, clock = gate(32)
+    fail_three(state, clock)
+    clock.now += waits(state)
+    (probe,) = start(state)
+    state.finish(probe, Verdict.UNKNOWN)
+    assert waits(state) == 0
+
+
+def test_without_spacing_probes_follow_each_other_at_once() -> None:
+    state, clock = gate(32, spaced=False)
+    fail_three(state, clock)
+    assert state.probing
+    assert waits(state) == 0
+
+
+# --- what an outcome says -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "verdict"),
+    [
+        (httpx.Response(200), Verdict.ANSWERED),
+        (httpx.Response(404), Verdict.ANSWERED),
+        (httpx.Response(401), Verdict.ANSWERED),
+        (httpx.Response(429), Verdict.OVERLOADED),
+        (httpx.Response(503), Verdict.FAILED),
+        (httpx.Response(500), Verdict.FAILED),
+        (httpx.ReadTimeout("slow"), Verdict.FAILED),
+        (httpx.ConnectError("refused"), Verdict.FAILED),
+        (httpx.RemoteProtocolError("dropped"), Verdict.FAILED),
+        (ZeroDivisionError(), Verdict.UNKNOWN),
+    ],
+)
+def test_each_outcome_says_what_it_says_of_the_service(
+    outcome: httpx.Response | BaseException, verdict: Verdict
+) -> None:
+    assert verdict_of(outcome) is verdict
+
+
+def test_a_timeout_our_deadline_caused_says_nothing_of_the_service() -> None:
+    assert verdict_of(httpx.ReadTimeout("cut"), gave_up=True) is Verdict.UNKNOWN
+
+
+# --- the shells -----------------------------------------------------------------------
+
+
+def test_a_thread_that_finds_the_gate_full_past_its_deadline_gives_up() -> None:
+    shell = SyncGate(GateState(2))
+    with shell.slot(Deadline.after(10.0)), pytest.raises(Expired) as late:
+        shell.slot(Deadline.after(0.0)).__enter__()
+    assert late.value.waiting == "for a free slot at the gate"
+    assert (shell.state.in_flight, shell.state.limit) == (0, 1.0)
+
+
+def test_a_waiting_thread_goes_through_once_a_slot_is_freed() -> None:
+    shell = SyncGate(GateState(2))
+    went: list[int] = []
+    holding = shell.slot(Deadline.after(HANG_GUARD))
+    holding.__enter__()
+
+    def wait_its_turn() -> None:
+        with shell.slot(Deadline.after(HANG_GUARD)):
+            went.append(shell.state.in_flight)
+
+    waiter = threading.Thread(target=wait_its_turn)
+    waiter.start()
+    holding.__exit__(None, None, None)
+    waiter.join(HANG_GUARD)
+    assert went == [1]
+    assert shell.state.in_flight == 0
+
+
+@pytest.mark.anyio
+async def test_a_task_that_finds_the_gate_full_past_its_deadline_gives_up() -> None:
+    shell = AsyncGate(GateState(2))
+    async with shell.slot(Deadline.after(10.0)):
+        with pytest.raises(Expired):
+            async with shell.slot(Deadline.after(0.0)):
+                pass
+    assert shell.state.in_flight == 0
+
+
+@pytest.mark.anyio
+async def test_waiting_tasks_go_through_one_by_one_as_slots_free_up() -> None:
+    shell = AsyncGate(GateState(2))
+    order: list[int] = []
+
+    async def caller(number: int) -> None:
+        async with shell.slot(Deadline.after(HANG_GUARD)):
+            order.append(number)
+            assert shell.state.in_flight == 1
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(caller(n) for n in range(5)))
+    assert order == [0, 1, 2, 3, 4]
+    assert shell.state.in_flight == 0
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_task_leaves_no_slot_taken_and_no_place_in_the_queue() -> None:
+    shell = AsyncGate(GateState(2))
+    async with shell.slot(Deadline.after(HANG_GUARD)):
+        stuck = asyncio.ensure_future(shell.slot(Deadline.after(HANG_GUARD)).__aenter__())
+        await asyncio.sleep(0)
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
+    async with shell.slot(Deadline.after(0.0)):  # the gate is free: no wait at all
+        assert shell.state.in_flight == 1
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
