@@ -23,6 +23,7 @@ from ._gate import AsyncGate, GateState, SyncGate, verdict_of
 from ._http import (
     Authorize,
     Call,
+    Flow,
     Observer,
     Operation,
     Send,
@@ -68,6 +69,17 @@ class Endpoint:
     """Headers that authenticate every request (KP's ``X-API-Key``)."""
     token: Operation[Token] | None = None
     """The token request, for a service that wants a bearer token (Driver2)."""
+
+
+@attrs.frozen
+class _Plan:
+    """One call as a client makes it: its deadline, its timeouts, whether it needs a token."""
+
+    call: Call
+    deadline: Deadline
+    timeouts: Timeouts
+    authorize: bool
+    step: str | None
 
 
 class _Client:
@@ -122,9 +134,35 @@ class _Client:
         """How many requests the gate lets through at once now (it adapts; see the docs)."""
         return int(self._gate_state.limit)
 
-    def _deadline(self, timeouts: Timeouts, deadline: Deadline | None) -> Deadline:
-        """The call's own deadline, or the caller's (a lookup's) if that ends sooner."""
-        return Deadline.after(timeouts.deadline).sooner(deadline)
+    def _plan(
+        self,
+        call: Call,
+        *,
+        timeouts: Timeouts | None = None,
+        deadline: Deadline | None = None,
+        step: str | None = None,
+        token: bool = False,
+    ) -> _Plan:
+        """How to make ``call``: within its own deadline, or the caller's if that ends sooner.
+
+        A token request (``token``) runs within the deadline of the call that needs it.
+        """
+        timeouts = timeouts or self._timeouts
+        if not token:
+            deadline = Deadline.after(timeouts.deadline).sooner(deadline)
+        assert deadline is not None
+        authorize = not token and self._token_operation is not None
+        return _Plan(call, deadline, timeouts, authorize=authorize, step=step)
+
+    def _flow(self, plan: _Plan) -> Flow:
+        return call_flow(
+            plan.call,
+            deadline=plan.deadline,
+            timeouts=plan.timeouts,
+            retry=self._retry,
+            authorize=plan.authorize,
+            step=plan.step,
+        )
 
     def _request(
         self, http: httpx.Client | httpx.AsyncClient, call: Call, send: Send
@@ -192,35 +230,17 @@ class SyncClient(_Client):
 
             customer = driver2.perform(get_customer_request("74050"))
         """
-        timeouts = timeouts or self._timeouts
-        return operation.read(
-            self._exchange(
-                operation.call,
-                self._deadline(timeouts, deadline),
-                timeouts,
-                step=step,
-                observe=observe,
-                authorize=self._tokens is not None,
-            )
-        )
+        plan = self._plan(operation.call, timeouts=timeouts, deadline=deadline, step=step)
+        return operation.read(self._exchange(plan, observe))
 
     def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
-        response = self._exchange(operation.call, deadline, self._timeouts, authorize=False)
-        return operation.read(response)
+        plan = self._plan(operation.call, deadline=deadline, token=True)
+        return operation.read(self._exchange(plan))
 
-    def _exchange(
-        self,
-        call: Call,
-        deadline: Deadline,
-        timeouts: Timeouts,
-        *,
-        authorize: bool,
-        step: str | None = None,
-        observe: Observer | None = None,
-    ) -> httpx.Response:
+    def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         def send(instruction: Send) -> httpx.Response:
-            request = self._request(self._http, call, instruction)
-            with self._gate.slot(deadline) as slot, sending():
+            request = self._request(self._http, plan.call, instruction)
+            with self._gate.slot(plan.deadline) as slot, sending():
                 try:
                     response = self._http.send(request)
                 except httpx.RequestError as err:
@@ -231,17 +251,9 @@ class SyncClient(_Client):
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return self._tokens.get(instruction.refused, deadline)
+            return self._tokens.get(instruction.refused, plan.deadline)
 
-        flow = call_flow(
-            call,
-            deadline=deadline,
-            timeouts=timeouts,
-            retry=self._retry,
-            authorize=authorize,
-            step=step,
-        )
-        return run_sync(flow, send=send, authorize=token, observe=observe)
+        return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
@@ -303,37 +315,20 @@ class AsyncClient(_Client):
 
             customer = await driver2.perform(get_customer_request("74050"))
         """
-        timeouts = timeouts or self._timeouts
-        response = await self._exchange(
-            operation.call,
-            self._deadline(timeouts, deadline),
-            timeouts,
-            step=step,
-            observe=observe,
-            authorize=self._tokens is not None,
-        )
-        return operation.read(response)
+        plan = self._plan(operation.call, timeouts=timeouts, deadline=deadline, step=step)
+        return operation.read(await self._exchange(plan, observe))
 
     async def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
-        response = await self._exchange(operation.call, deadline, self._timeouts, authorize=False)
-        return operation.read(response)
+        plan = self._plan(operation.call, deadline=deadline, token=True)
+        return operation.read(await self._exchange(plan))
 
-    async def _exchange(
-        self,
-        call: Call,
-        deadline: Deadline,
-        timeouts: Timeouts,
-        *,
-        authorize: bool,
-        step: str | None = None,
-        observe: Observer | None = None,
-    ) -> httpx.Response:
+    async def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         async def send(instruction: Send) -> httpx.Response:
-            request = self._request(self._http, call, instruction)
-            async with self._gate.slot(deadline) as slot:
+            request = self._request(self._http, plan.call, instruction)
+            async with self._gate.slot(plan.deadline) as slot:
                 try:
                     with sending():
-                        async with asyncio.timeout(deadline.left()):
+                        async with asyncio.timeout(plan.deadline.left()):
                             response = await self._http.send(request)
                 except TimeoutError as err:  # the deadline, in whatever phase
                     raise Expired("for the answer", sent=True) from err
@@ -345,17 +340,9 @@ class AsyncClient(_Client):
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return await self._tokens.get(instruction.refused, deadline)
+            return await self._tokens.get(instruction.refused, plan.deadline)
 
-        flow = call_flow(
-            call,
-            deadline=deadline,
-            timeouts=timeouts,
-            retry=self._retry,
-            authorize=authorize,
-            step=step,
-        )
-        return await run_async(flow, send=send, authorize=token, observe=observe)
+        return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""

@@ -142,6 +142,19 @@ class GateState:
             return max(self.probe_at - self.clock(), 0.0) if self.spaced else 0.0
         return 0.0 if self.in_flight < int(self.limit) else math.inf
 
+    def pause(self, waiter: object, deadline: Deadline) -> float:
+        """How long ``waiter`` waits before asking again, 0 once it may start.
+
+        Never past its deadline: `Expired` once that has passed.
+        """
+        wait = self.turn(waiter)
+        if wait <= 0:
+            return 0.0
+        left = deadline.left()
+        if left <= 0:
+            raise Expired(_WAITING)
+        return min(wait, left)
+
     # --- requests -----------------------------------------------------------------
 
     def start(self) -> Ticket:
@@ -206,11 +219,8 @@ class SyncGate:
         with self._changed:
             self.state.join(me)
             try:
-                while (wait := self.state.turn(me)) > 0:
-                    left = deadline.left()
-                    if left <= 0:
-                        raise Expired(_WAITING)
-                    self._changed.wait(min(wait, left))
+                while (pause := self.state.pause(me, deadline)) > 0:
+                    self._changed.wait(pause)
             finally:
                 self.state.leave(me)
                 self._changed.notify_all()
@@ -242,15 +252,12 @@ class AsyncGate:
         me = object()
         self.state.join(me)
         try:
-            while (wait := self.state.turn(me)) > 0:
-                left = deadline.left()
-                if left <= 0:
-                    raise Expired(_WAITING)
+            while (pause := self.state.pause(me, deadline)) > 0:
                 waker = asyncio.get_running_loop().create_future()
                 self._wakers.add(waker)
                 try:
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(min(wait, left)):
+                        async with asyncio.timeout(pause):
                             await waker
                 finally:
                     self._wakers.discard(waker)

@@ -82,6 +82,16 @@ class Run:
         return [call.value for call in self.calls if call.failed]
 
 
+@attrs.frozen
+class _Scenario:
+    settings: Settings
+    method: str
+    arguments: Sequence[tuple[Any, ...] | Args]
+    warm_up: SearchCriteria | None
+    before: Callable[[], object] | None
+    options: dict[str, Any]
+
+
 def together(
     kind: Kind,
     settings: Settings,
@@ -99,43 +109,20 @@ def together(
     ``before`` runs after it, just before the calls start (to start an outage,
     or expire the tokens). ``options`` go to the lookup (``deadline=...``).
     """
+    scenario = _Scenario(settings, method, arguments, warm_up, before, options)
     if kind == "sync":
-        return _threads(
-            settings=settings,
-            method=method,
-            arguments=arguments,
-            warm_up=warm_up,
-            before=before,
-            options=options,
-        )
-    return asyncio.run(
-        _tasks(
-            settings=settings,
-            method=method,
-            arguments=arguments,
-            warm_up=warm_up,
-            before=before,
-            options=options,
-        )
-    )
+        return _threads(scenario)
+    return asyncio.run(_tasks(scenario))
 
 
-def _threads(
-    *,
-    settings: Settings,
-    method: str,
-    arguments: Sequence[tuple[Any, ...] | Args],
-    warm_up: SearchCriteria | None,
-    before: Callable[[], object] | None,
-    options: dict[str, Any],
-) -> Run:
-    with CustomerLookup.from_settings(settings, **options) as lookup:
-        if warm_up is not None:
-            lookup.search(warm_up)
-        if before is not None:
-            before()
-        start = threading.Barrier(len(arguments), timeout=HANG_GUARD)
-        call = _method(lookup, method)
+def _threads(scenario: _Scenario) -> Run:
+    with CustomerLookup.from_settings(scenario.settings, **scenario.options) as lookup:
+        if scenario.warm_up is not None:
+            lookup.search(scenario.warm_up)
+        if scenario.before is not None:
+            scenario.before()
+        start = threading.Barrier(len(scenario.arguments), timeout=HANG_GUARD)
+        call = _method(lookup, scenario.method)
 
         def timed(item: tuple[Any, ...] | Args) -> Timed:
             args = _args(item)
@@ -148,27 +135,19 @@ def _threads(
             return Timed(value, time.monotonic() - began)
 
         began = time.monotonic()
-        with ThreadPoolExecutor(len(arguments)) as pool:
-            futures = [pool.submit(timed, args) for args in arguments]
+        with ThreadPoolExecutor(len(scenario.arguments)) as pool:
+            futures = [pool.submit(timed, args) for args in scenario.arguments]
             calls = [future.result(timeout=HANG_GUARD) for future in futures]
         return Run(calls, time.monotonic() - began)
 
 
-async def _tasks(
-    *,
-    settings: Settings,
-    method: str,
-    arguments: Sequence[tuple[Any, ...] | Args],
-    warm_up: SearchCriteria | None,
-    before: Callable[[], object] | None,
-    options: dict[str, Any],
-) -> Run:
-    async with AsyncCustomerLookup.from_settings(settings, **options) as lookup:
-        if warm_up is not None:
-            await lookup.search(warm_up)
-        if before is not None:
-            before()
-        call = _method(lookup, method)
+async def _tasks(scenario: _Scenario) -> Run:
+    async with AsyncCustomerLookup.from_settings(scenario.settings, **scenario.options) as lookup:
+        if scenario.warm_up is not None:
+            await lookup.search(scenario.warm_up)
+        if scenario.before is not None:
+            scenario.before()
+        call = _method(lookup, scenario.method)
 
         async def timed(item: tuple[Any, ...] | Args) -> Timed:
             args = _args(item)
@@ -181,5 +160,5 @@ async def _tasks(
 
         began = time.monotonic()
         async with asyncio.timeout(HANG_GUARD):
-            calls = await asyncio.gather(*(timed(args) for args in arguments))
+            calls = await asyncio.gather(*(timed(args) for args in scenario.arguments))
         return Run(list(calls), time.monotonic() - began)

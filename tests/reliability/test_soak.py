@@ -8,6 +8,7 @@ import pytest
 
 from driver2_kp import (
     Candidate,
+    Customer,
     CustomerLookup,
     SearchCriteria,
     SearchResult,
@@ -59,6 +60,18 @@ def _imported(selection: Selection) -> tuple[Any, ...]:
     return (selection.imported, failure, party.kp_id, party.name, party.postcode)
 
 
+def _driver2_customers_of(settings: Settings, selection: Selection) -> list[str | None]:
+    """The numbers of the Driver2 customers imported from the selected KP person."""
+    party = selection.party
+    with CustomerLookup.from_settings(settings) as lookup:
+        result = lookup.search(SearchCriteria(last_name=party.name, postcode=party.postcode))
+        return [
+            c.driver2_number
+            for c in lookup.iter_candidates(result)
+            if isinstance(c.record, Customer) and c.record.kp_reference == party.kp_id
+        ]
+
+
 def _run(
     kind: Kind, settings: Settings, searches: list[SearchCriteria], imports: list[SearchCriteria]
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[Selection]]:
@@ -98,17 +111,8 @@ def test_at_30_percent_faults_lookups_and_imports_match_a_fault_free_run(
     assert imported == calm_imported
     assert all(selection.imported for selection in selections)
     sandbox.configure(fault_rate=0.0)
-    with CustomerLookup.from_settings(settings) as lookup:
-        for selection in selections:
-            party = selection.party
-            same = SearchCriteria(last_name=party.name, postcode=party.postcode)
-            holding = [
-                c
-                for c in lookup.iter_candidates(lookup.search(same))
-                if isinstance(c.record, type(selection.customer))
-                and c.record.kp_reference == party.kp_id
-            ]
-            assert [c.driver2_number for c in holding] == [party.driver2_number]
+    for selection in selections:
+        assert _driver2_customers_of(settings, selection) == [selection.party.driver2_number]
 
 
 def test_a_create_committed_but_whose_answer_was_lost_makes_exactly_one_customer(
@@ -132,11 +136,4 @@ def test_a_create_committed_but_whose_answer_was_lost_makes_exactly_one_customer
     assert [(e.committed_status, e.status) for e in creates] == [(201, None), (None, 201)]
     keys = {e.headers["idempotency-key"] for e in creates}
     assert len(keys) == 1  # the retry replayed the first create
-    with CustomerLookup.from_settings(settings) as lookup:
-        result = lookup.search(SearchCriteria(last_name=person.last_name, postcode=person.postcode))
-        numbers = [
-            c.driver2_number
-            for c in lookup.iter_candidates(result)
-            if getattr(c.record, "kp_reference", None) == selection.party.kp_id
-        ]
-    assert numbers == [selection.party.driver2_number]
+    assert _driver2_customers_of(settings, selection) == [selection.party.driver2_number]
