@@ -37,7 +37,7 @@ from ._models import (
     VehicleList,
 )
 
-__all__ = ["KP_WIRE_NAMES", "query_params", "read", "write"]
+__all__ = ["KP_WIRE_NAMES", "PAGING_NAMES", "query_params", "read", "write"]
 
 T = TypeVar("T")
 
@@ -72,6 +72,14 @@ KP_WIRE_NAMES: Final = {
     },
 }
 """KP's German wire name of every attribute of its resources."""
+
+PAGING_NAMES: Final = {
+    "page": "page",
+    "page_size": "pageSize",
+    "limit": "limit",
+    "offset": "offset",
+}
+"""The wire names of the paging parameters of both searches; they say nothing of a person."""
 
 _DRIVER2_CLASSES: Final = (
     Address,
@@ -224,11 +232,12 @@ def write(value: object) -> Any:
     return _CONVERTER.unstructure(value)
 
 
-def query_params(query: CustomerQuery | PersonQuery) -> tuple[tuple[str, str], ...]:
-    """The query parameters of a search: the criteria given, by their wire names.
+def query_params(query: CustomerQuery | PersonQuery, **paging: int) -> tuple[tuple[str, str], ...]:
+    """The query parameters of a search: the criteria given, then the paging, by wire names.
 
-    >>> query_params(PersonQuery(last_name="Peeters", kind=PersonKind.PRIVATE))
-    (('nachname', 'Peeters'), ('kundenart', 'privat'))
+    >>> query_params(PersonQuery(last_name="Peeters", kind=PersonKind.PRIVATE), limit=10)
+    (('nachname', 'Peeters'), ('kundenart', 'privat'), ('limit', '10'))
     """
     wire: dict[str, object] = _CONVERTER.unstructure(query)
-    return tuple((name, str(value)) for name, value in wire.items() if value is not None)
+    criteria = tuple((name, str(value)) for name, value in wire.items() if value is not None)
+    return criteria + tuple((PAGING_NAMES[name], str(value)) for name, value in paging.items())

@@ -30,6 +30,8 @@ from typing import Final
 
 import httpx
 
+from ._convert import PAGING_NAMES
+
 __all__ = [
     "PersonalDataFilter",
     "install",
@@ -40,7 +42,7 @@ __all__ = [
 
 REDACTED: Final = "***"
 _SENDING: Final[ContextVar[bool]] = ContextVar("driver2_kp_sending", default=False)
-_PAGING: Final = frozenset({"page", "pageSize", "limit", "offset"})
+_PAGING: Final = frozenset(PAGING_NAMES.values())
 """Query parameters that say nothing about a person: left readable."""
 _ID_AFTER: Final = frozenset({"customers", "personen"})
 """Path segments followed by a customer number or a KP id."""

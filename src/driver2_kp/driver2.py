@@ -116,7 +116,7 @@ def search_customers_request(query: CustomerQuery, *, page: int = 1) -> Operatio
         raise CriteriaError("query", "a Driver2 search needs at least one criterion")
     if page < 1:
         raise CriteriaError("page", "pages are numbered from 1")
-    params = (*query_params(query), ("page", str(page)))
+    params = query_params(query, page=page)
     call = _call("GET", "/customers", "GET /customers", "searching Driver2", params=params)
     return Operation(call, _reader(CustomerPage, call))
 

@@ -106,8 +106,7 @@ def search_persons_request(
         raise CriteriaError("limit", f"must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise CriteriaError("offset", "must be 0 or more")
-    params = query_params(attrs.evolve(query, last_name=last_name))
-    params += (("limit", str(limit)), ("offset", str(offset)))
+    params = query_params(attrs.evolve(query, last_name=last_name), limit=limit, offset=offset)
     return _operation(PersonPage, "/personen", "GET /personen", "searching KP", params)
 
 
