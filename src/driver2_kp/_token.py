@@ -7,9 +7,10 @@ a new token is needed: none yet, one about to expire, or the one a 401 refused.
 
 Fetching is single-flight: the first caller that needs a token fetches it, and
 every caller that needs one meanwhile waits for that fetch, each only as long
-as its own deadline allows, and shares its outcome, a token or the error. A
-waiter whose own deadline is later than the fetcher's, which ran out, fetches
-again. `SyncTokens` (threads) and `AsyncTokens` (tasks) only wait.
+as its own deadline allows, and shares its outcome, a token or the error. When
+the fetcher's own deadline ended the fetch, a waiter whose deadline ends more
+than 0.1 s later fetches again. `SyncTokens` (threads) and `AsyncTokens`
+(tasks) only wait.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = ["AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
 SERVICE: Final = "Driver2"
 STEP: Final = "requesting a Driver2 token"
 _WAITING: Final = "for the token request to answer"
+_LATER: Final = 0.1
+"""Seconds by which a waiter's deadline must outlast the fetcher's for it to fetch again."""
 _CREDENTIALS: Final = "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET"
 _BASE_PATH: Final = (
     "no token endpoint at {base}/oauth/token: DRIVER2_BASE_URL's path looks wrong "
@@ -138,6 +141,11 @@ class TokenCache:
         return token.value
 
 
+def _outlasts(waiter: Deadline, fetcher: Deadline) -> bool:
+    """Whether a waiter has time left well after the fetcher's deadline ran out."""
+    return waiter.at > fetcher.at + _LATER and waiter.left() > 0
+
+
 def _waited_too_long(operation: Operation[Token], deadline: Deadline) -> DeadlineExceededError:
     return deadline_error(operation.call, deadline, step=STEP, attempts=0, waiting=_WAITING)
 
@@ -156,6 +164,8 @@ class SyncTokens:
         self._perform = perform
         self._lock = threading.Lock()
         self._flight: Future[str] | None = None
+        self._fetcher = Deadline(0.0, 0.0)
+        """The deadline of the caller fetching (or who fetched last)."""
 
     def get(self, refused: str | None, deadline: Deadline) -> str:
         """A usable token, fetched if need be, within ``deadline``."""
@@ -166,8 +176,8 @@ class SyncTokens:
                     return token
                 leading = self._flight is None
                 if self._flight is None:
-                    self._flight = Future()
-                flight = self._flight
+                    self._flight, self._fetcher = Future(), deadline
+                flight, fetcher = self._flight, self._fetcher
             if leading:
                 return self._fetch(flight, deadline)
             try:
@@ -175,9 +185,9 @@ class SyncTokens:
             except TimeoutError:
                 raise _waited_too_long(self._operation, deadline) from None
             except DeadlineExceededError:
-                if deadline.left() <= 0:
+                if not _outlasts(deadline, fetcher):
                     raise
-                # The fetcher's deadline ran out, not ours: fetch again.
+                # The fetcher's deadline ran out, ours has time: fetch again.
 
     def _fetch(self, flight: Future[str], deadline: Deadline) -> str:
         try:
@@ -211,6 +221,8 @@ class AsyncTokens:
         self._operation = operation
         self._perform = perform
         self._flight: asyncio.Task[str] | None = None
+        self._fetcher = Deadline(0.0, 0.0)
+        """The deadline of the caller fetching (or who fetched last)."""
 
     async def get(self, refused: str | None, deadline: Deadline) -> str:
         """A usable token, fetched if need be, within ``deadline``."""
@@ -222,7 +234,8 @@ class AsyncTokens:
             if self._flight is None:
                 self._flight = asyncio.get_running_loop().create_task(self._fetch(deadline))
                 self._flight.add_done_callback(_retrieve)
-            flight = self._flight
+                self._fetcher = deadline
+            flight, fetcher = self._flight, self._fetcher
             try:
                 if leading:  # the fetch ends by this caller's deadline: its own error says how
                     return await asyncio.shield(flight)
@@ -231,7 +244,7 @@ class AsyncTokens:
             except TimeoutError:
                 raise _waited_too_long(self._operation, deadline) from None
             except DeadlineExceededError:
-                if deadline.left() <= 0:
+                if not _outlasts(deadline, fetcher):
                     raise
 
     async def _fetch(self, deadline: Deadline) -> str:
