@@ -65,6 +65,8 @@ class Endpoint:
     base_url: str
     timeouts: Timeouts
     max_in_flight: int
+    start_in_flight: int | None = None
+    """How many the gate lets through at first: what the contract says the service takes."""
     headers: Mapping[str, Secret] = attrs.field(factory=dict, repr=False)
     """Headers that authenticate every request (KP's ``X-API-Key``)."""
     token: Operation[Token] | None = None
@@ -111,7 +113,9 @@ class _Client:
         self._token_operation = endpoint.token
         self._timeouts = timeouts or endpoint.timeouts
         self._retry = retry or settings.retry
-        self._gate_state = GateState(endpoint.max_in_flight, spaced=self._retry.wait)
+        self._gate_state = GateState(
+            endpoint.max_in_flight, start_at=endpoint.start_in_flight, spaced=self._retry.wait
+        )
         self._owned = not custom
         # The pool follows the gate: a request let through never waits for a connection.
         self._limits = httpx.Limits(

@@ -3,7 +3,8 @@
 Driver2 is a dealer's system; a client must never flood it. Every request of a
 client, the token request included, passes its one gate. The gate lets at most
 ``max_in_flight`` through, and within that bound adapts as TCP and Netflix's
-*concurrency-limits* do: additive increase while the service answers,
+*concurrency-limits* do, from where the service's contract says it serves
+(Driver2: 20 at once) or half the bound: additive increase while it answers,
 multiplicative decrease on 429, 5xx and timeouts (once per round: requests sent
 before a cut do not cut again). After several failures in a row the service is
 taken as down: the gate then lets one request through at a time, a *probe*,
@@ -98,9 +99,13 @@ class GateState:
     >>> gate.join(caller := object())
     >>> gate.limit, gate.turn(caller)  # starts at half the bound; this caller may go now
     (2.0, 0.0)
+    >>> GateState(max_in_flight=32, start_at=20).limit  # or where the service's contract says
+    20.0
     """
 
     max_in_flight: int
+    start_at: int | None = None
+    """The limit to start at (the service's documented capacity); half the bound if unknown."""
     spaced: bool = True
     clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
     limit: float = attrs.field(init=False)
@@ -118,9 +123,10 @@ class GateState:
     _queue: deque[object] = attrs.field(factory=deque, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        # Start at half the bound and grow from there: a cold start never
-        # sends the whole bound at a service that may take less.
-        self.limit = self.threshold = float(max(1, self.max_in_flight // 2))
+        # Start below the bound and grow from there: a cold start never sends
+        # the whole bound at a service that may take less.
+        start = self.max_in_flight // 2 if self.start_at is None else self.start_at
+        self.limit = self.threshold = float(min(max(1, start), self.max_in_flight))
 
     # --- the queue: first come, first served --------------------------------------
 

@@ -47,6 +47,8 @@ __all__ = [
 T = TypeVar("T")
 
 SERVICE: Final = "Driver2"
+CONCURRENCY: Final = 20
+"""Requests Driver2 runs at once for one client; more get 429 (its contract)."""
 _DIGITS: Final = re.compile(r"[0-9]+")
 _CREDENTIALS: Final = {
     401: "check DRIVER2_CLIENT_ID and DRIVER2_CLIENT_SECRET",
@@ -180,6 +182,7 @@ def _driver2_endpoint(settings: Settings) -> Endpoint:
         settings.driver2_base_url,
         settings.driver2_timeouts,
         settings.driver2_max_in_flight,
+        start_in_flight=CONCURRENCY,
         token=token_request(settings.driver2_client_id, settings.driver2_client_secret),
     )
 

@@ -44,6 +44,9 @@ def test_the_connection_pool_follows_the_bound_in_flight() -> None:
     settings = attrs.evolve(SETTINGS, driver2_max_in_flight=7, kp_max_in_flight=3)
     with Driver2Client(settings) as driver2:
         assert driver2._limits.max_connections == driver2._limits.max_keepalive_connections == 7
-        assert driver2.in_flight_limit == 3  # the gate starts at half its bound
+        assert driver2.in_flight_limit == 7  # where the contract says (20), within the bound
     kp = AsyncKPClient(settings)
     assert kp._limits.max_connections == 3
+    assert kp.in_flight_limit == 1  # no figure in KP's contract: half the bound
+    with Driver2Client(SETTINGS) as driver2:
+        assert driver2.in_flight_limit == 20
