@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import platform
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -19,7 +21,7 @@ import attrs
 import httpx
 
 from ._deadline import Deadline, Expired
-from ._gate import AsyncGate, GateState, SyncGate, verdict_of
+from ._gate import AsyncGate, GateState, Slot, SyncGate, verdict_of
 from ._http import (
     Authorize,
     Call,
@@ -28,7 +30,6 @@ from ._http import (
     Operation,
     Send,
     call_flow,
-    gave_up,
     run_async,
     run_sync,
 )
@@ -54,6 +55,9 @@ USER_AGENT: Final = (
     f"python/{platform.python_version()}"
 )
 """The ``User-Agent`` of every request, so that a service's operators can tell us apart."""
+
+_ATTEMPT: Final = "driver2-kp-attempt"
+"""The name of the thread a blocking client sends an attempt from."""
 
 install()  # personal data out of httpx's and httpcore's records of our requests
 
@@ -175,7 +179,7 @@ class _Client:
         headers |= {name: secret.reveal() for name, secret in self._endpoint_headers.items()}
         if send.token is not None:
             headers["Authorization"] = f"Bearer {send.token}"
-        return call.request(http, self._base_url, headers, send.timeouts)
+        return call.request(http, self._base_url, headers, send.timeout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -244,20 +248,40 @@ class SyncClient(_Client):
     def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         def send(instruction: Send) -> httpx.Response:
             request = self._request(self._http, plan.call, instruction)
-            with self._gate.slot(plan.deadline) as slot, sending():
-                try:
-                    response = self._http.send(request)
-                except httpx.RequestError as err:
-                    slot.verdict = verdict_of(err, gave_up=gave_up(err, instruction))
-                    raise
-                slot.verdict = verdict_of(response)
-                return response
+            slot = self._gate.acquire(plan.deadline)
+            answer: Future[httpx.Response] = Future()
+            threading.Thread(
+                target=self._attempt, args=(request, slot, answer), name=_ATTEMPT, daemon=True
+            ).start()
+            try:
+                return answer.result(timeout=max(plan.deadline.left(), 0.0))
+            except TimeoutError:
+                raise Expired("for the answer", sent=True) from None
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
             return self._tokens.get(instruction.refused, plan.deadline)
 
         return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
+
+    def _attempt(self, request: httpx.Request, slot: Slot, answer: Future[httpx.Response]) -> None:
+        """Send one request and read its answer, in a thread of its own.
+
+        Its caller waits only until its deadline; the attempt goes on to its
+        own end (an answer, or its per-attempt timeouts), keeping its place at
+        the gate: Driver2 is working on it.
+        """
+        try:
+            with sending():
+                response = self._http.send(request)
+        except Exception as error:  # handed to the caller, who translates it
+            slot.verdict = verdict_of(error)
+            answer.set_exception(error)
+        else:
+            slot.verdict = verdict_of(response)
+            answer.set_result(response)
+        finally:
+            self._gate.release(slot)
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
@@ -280,8 +304,8 @@ class AsyncClient(_Client):
     """An asyncio client over an `httpx.AsyncClient` (the caller's, or its own).
 
     Takes the same arguments as `SyncClient`, with an `httpx.AsyncClient` or an
-    async transport. Its tasks share its gate and its token; the deadline ends
-    an attempt at once, whatever phase it is in.
+    async transport. Its tasks share its gate and its token; a caller stops
+    waiting at its deadline, whatever the attempt is doing.
     """
 
     def __init__(
@@ -298,6 +322,7 @@ class AsyncClient(_Client):
         )
         self._http = http_client or httpx.AsyncClient(transport=transport, limits=self._limits)
         self._gate = AsyncGate(self._gate_state)
+        self._attempts: set[asyncio.Task[httpx.Response]] = set()
         self._tokens = (
             None
             if self._token_operation is None
@@ -329,18 +354,16 @@ class AsyncClient(_Client):
     async def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         async def send(instruction: Send) -> httpx.Response:
             request = self._request(self._http, plan.call, instruction)
-            async with self._gate.slot(plan.deadline) as slot:
-                try:
-                    with sending():
-                        async with asyncio.timeout(plan.deadline.left()):
-                            response = await self._http.send(request)
-                except TimeoutError as err:  # the deadline, in whatever phase
-                    raise Expired("for the answer", sent=True) from err
-                except httpx.RequestError as err:
-                    slot.verdict = verdict_of(err, gave_up=gave_up(err, instruction))
-                    raise
-                slot.verdict = verdict_of(response)
-                return response
+            slot = await self._gate.acquire(plan.deadline)
+            attempt = asyncio.ensure_future(self._attempt(request, slot))
+            self._attempts.add(attempt)
+            attempt.add_done_callback(self._attempts.discard)
+            attempt.add_done_callback(_retrieve)
+            try:
+                async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
+                    return await asyncio.shield(attempt)
+            except TimeoutError:
+                raise Expired("for the answer", sent=True) from None
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
@@ -348,10 +371,31 @@ class AsyncClient(_Client):
 
         return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
 
+    async def _attempt(self, request: httpx.Request, slot: Slot) -> httpx.Response:
+        """Send one request and read its answer, as a task of its own.
+
+        Its caller waits only until its deadline; the attempt goes on to its
+        own end (an answer, or its per-attempt timeouts), keeping its place at
+        the gate: Driver2 is working on it. `aclose` cancels it.
+        """
+        try:
+            with sending():
+                response = await self._http.send(request)
+            slot.verdict = verdict_of(response)
+        except BaseException as error:  # a cancellation too: the place is given back
+            slot.verdict = verdict_of(error)
+            raise
+        finally:
+            self._gate.release(slot)
+        return response
+
     async def aclose(self) -> None:
-        """Close the connection pool (unless it is the caller's ``http_client``)."""
+        """Cancel the attempts still running; close the pool (unless it is ``http_client``)."""
         if self._tokens is not None:
             self._tokens.close()
+        for attempt in list(self._attempts):
+            attempt.cancel()
+        await asyncio.gather(*self._attempts, return_exceptions=True)
         if self._owned:
             await self._http.aclose()
 
@@ -365,3 +409,10 @@ class AsyncClient(_Client):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _retrieve(attempt: asyncio.Task[httpx.Response]) -> None:
+    # A caller that stopped waiting leaves the attempt's error unread: read it
+    # here, or the event loop reports "exception was never retrieved".
+    if not attempt.cancelled():
+        attempt.exception()

@@ -1,35 +1,21 @@
 """The deadline: one point in monotonic time that a whole call or lookup must end by.
 
 Everything a call does fits in its deadline: waiting for a free slot at the
-service's gate, the token request or waiting for another's, every attempt (its
-pool, connect, write and read phases), and every wait before a retry. A lookup
-hands its one deadline to each call it makes, so KP after Driver2 fits too.
+service's gate, the token request or waiting for another's, waiting for each
+attempt's answer, and every wait before a retry. A lookup hands its one
+deadline to each call it makes, so KP after Driver2 fits too.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Final
+from collections.abc import Callable
 
 import attrs
-import httpx
 
-from ._retry import Timeouts
-
-__all__ = ["PHASE_OF", "AttemptTimeouts", "Deadline", "Expired"]
+__all__ = ["Deadline", "Expired"]
 
 Clock = Callable[[], float]
-
-PHASE_OF: Final[Mapping[type[BaseException], str]] = {
-    httpx.ConnectTimeout: "connect",
-    httpx.ReadTimeout: "read",
-    httpx.WriteTimeout: "write",
-    httpx.PoolTimeout: "pool",
-}
-"""The `Timeouts` field behind each of httpx's timeout exceptions."""
-_PHASES: Final = tuple(PHASE_OF.values())
-_SHORTEST: Final = 0.001  # httpx reads 0 as "no wait at all"; keep a sliver
 
 
 @attrs.frozen
@@ -76,40 +62,3 @@ class Expired(Exception):  # noqa: N818 - an event the call flow turns into its 
         super().__init__(waiting)
         self.waiting = waiting
         self.sent = sent
-
-
-class AttemptTimeouts(Mapping[str, float]):
-    """One attempt's httpx timeouts, each cut to the time left when its phase starts.
-
-    httpcore reads ``connect``, ``write``, ``read`` and ``pool`` from the request's
-    ``timeout`` extension as each phase begins; this mapping answers with the
-    configured timeout or the time left before the deadline, whichever is
-    shorter, so the phases one after another still end by the deadline. It
-    remembers which phases the deadline cut, so that a timeout of such a phase
-    is reported as the deadline, not as a slow read.
-    """
-
-    def __init__(self, timeouts: Timeouts, deadline: Deadline) -> None:
-        self._timeouts = timeouts
-        self._deadline = deadline
-        self.cut: set[str] = set()
-        """The phases whose timeout the deadline shortened."""
-
-    def __getitem__(self, phase: str) -> float:
-        if phase not in _PHASES:
-            raise KeyError(phase)
-        configured: float = getattr(self._timeouts, phase)
-        left = self._deadline.left()
-        if left < configured:
-            self.cut.add(phase)
-            return max(left, _SHORTEST)
-        return configured
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_PHASES)
-
-    def __len__(self) -> int:
-        return len(_PHASES)
-
-    def __repr__(self) -> str:
-        return f"AttemptTimeouts({self._timeouts!r}, left={self._deadline.left():.3f})"

@@ -14,7 +14,9 @@ back up, doubling each round (slow start) to half of where it was, then growing
 by one a round.
 
 Callers beyond the limit queue in arrival order, each within its own deadline.
-`GateState` decides; `SyncGate` and `AsyncGate` only wait and wake.
+A request keeps its place until it ends, even after its caller stopped waiting
+for it: Driver2 is still working on it. `GateState` decides; `SyncGate` and
+`AsyncGate` only wait and wake.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 import attrs
@@ -56,18 +58,20 @@ class Verdict(enum.Enum):
     FAILED = "failed"
     """5xx, a timeout, a broken connection: it is failing."""
     UNKNOWN = "unknown"
-    """The caller gave up first (its deadline, a cancellation): nothing learned."""
+    """Nothing learned: cancelled, or failed before reaching the service."""
 
 
-def verdict_of(outcome: httpx.Response | BaseException, *, gave_up: bool = False) -> Verdict:
-    """What ``outcome`` says of the service; ``gave_up`` when our deadline, not it, ended it."""
-    if gave_up:
-        return Verdict.UNKNOWN
+# Raised before anything reached the service: they say nothing of it.
+_OURS: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
+
+
+def verdict_of(outcome: httpx.Response | BaseException) -> Verdict:
+    """What a request's ``outcome`` says of the service."""
     if isinstance(outcome, httpx.Response):
         if outcome.status_code == 429:
             return Verdict.OVERLOADED
         return Verdict.FAILED if outcome.status_code >= 500 else Verdict.ANSWERED
-    if isinstance(outcome, httpx.TransportError):
+    if isinstance(outcome, httpx.TransportError) and not isinstance(outcome, _OURS):
         return Verdict.FAILED
     return Verdict.UNKNOWN
 
@@ -151,15 +155,14 @@ class GateState:
     def pause(self, waiter: object, deadline: Deadline) -> float:
         """How long ``waiter`` waits before asking again, 0 once it may start.
 
-        Never past its deadline: `Expired` once that has passed.
+        Never past its deadline: `Expired` once that has passed, even if its turn
+        has come (a request sent then could not be waited for).
         """
-        wait = self.turn(waiter)
-        if wait <= 0:
-            return 0.0
         left = deadline.left()
         if left <= 0:
             raise Expired(_WAITING)
-        return min(wait, left)
+        wait = self.turn(waiter)
+        return 0.0 if wait <= 0 else min(wait, left)
 
     # --- requests -----------------------------------------------------------------
 
@@ -205,7 +208,7 @@ class GateState:
 
 @attrs.define
 class Slot:
-    """A request's place in flight; set ``verdict`` once its outcome is known."""
+    """A request's place in flight; set ``verdict`` once its outcome is known, then release it."""
 
     ticket: Ticket
     verdict: Verdict = Verdict.UNKNOWN
@@ -218,9 +221,8 @@ class SyncGate:
         self.state = state
         self._changed = threading.Condition()
 
-    @contextlib.contextmanager
-    def slot(self, deadline: Deadline) -> Iterator[Slot]:
-        """Wait for this caller's turn, then hold a place in flight; `Expired` if none came."""
+    def acquire(self, deadline: Deadline) -> Slot:
+        """Wait for this caller's turn, then take a place in flight; `Expired` if none came."""
         me = object()
         with self._changed:
             self.state.join(me)
@@ -230,13 +232,13 @@ class SyncGate:
             finally:
                 self.state.leave(me)
                 self._changed.notify_all()
-            slot = Slot(self.state.start())
-        try:
-            yield slot
-        finally:
-            with self._changed:
-                self.state.finish(slot.ticket, slot.verdict)
-                self._changed.notify_all()
+            return Slot(self.state.start())
+
+    def release(self, slot: Slot) -> None:
+        """Give the place back, learning from the request's verdict."""
+        with self._changed:
+            self.state.finish(slot.ticket, slot.verdict)
+            self._changed.notify_all()
 
 
 class AsyncGate:
@@ -252,9 +254,8 @@ class AsyncGate:
                 waker.set_result(None)
         self._wakers.clear()
 
-    @contextlib.asynccontextmanager
-    async def slot(self, deadline: Deadline) -> AsyncIterator[Slot]:
-        """Wait for this task's turn, then hold a place in flight; `Expired` if none came."""
+    async def acquire(self, deadline: Deadline) -> Slot:
+        """Wait for this task's turn, then take a place in flight; `Expired` if none came."""
         me = object()
         self.state.join(me)
         try:
@@ -270,9 +271,9 @@ class AsyncGate:
         finally:
             self.state.leave(me)
             self._wake()
-        slot = Slot(self.state.start())
-        try:
-            yield slot
-        finally:
-            self.state.finish(slot.ticket, slot.verdict)
-            self._wake()
+        return Slot(self.state.start())
+
+    def release(self, slot: Slot) -> None:
+        """Give the place back, learning from the request's verdict (never awaits)."""
+        self.state.finish(slot.ticket, slot.verdict)
+        self._wake()

@@ -9,7 +9,7 @@ clients share every decision.
 Transient failures are retried until the deadline runs out (or the policy's
 optional cap on attempts is reached); when the deadline ends the call, the
 error is a `DeadlineExceededError` naming the deadline, the step and the
-attempts, never the per-attempt timeout the deadline cut short.
+attempts.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Final, Generic, TypeAlias, TypeVar
 import attrs
 import httpx
 
-from ._deadline import PHASE_OF, AttemptTimeouts, Deadline, Expired
+from ._deadline import Deadline, Expired
 from ._errors import (
     APIError,
     APIErrorFields,
@@ -59,7 +59,6 @@ __all__ = [
     "api_error",
     "call_flow",
     "deadline_error",
-    "gave_up",
     "json_body",
     "run_async",
     "run_sync",
@@ -116,34 +115,33 @@ class Call:
         client: httpx.Client | httpx.AsyncClient,
         base_url: str,
         headers: Mapping[str, str],
-        timeouts: AttemptTimeouts,
+        timeout: httpx.Timeout,
     ) -> httpx.Request:
         """The httpx request for one attempt, with the client's ``headers`` (auth, agent)."""
         form = {name: v.reveal() if isinstance(v, Secret) else v for name, v in self.form}
-        request = client.build_request(
+        return client.build_request(
             self.method,
             base_url + self.path,
             params=self.params,
             json=self.json,
             data=form or None,
             headers={**headers, **self.headers},
+            timeout=timeout,
         )
-        request.extensions["timeout"] = timeouts
-        return request
 
 
 @attrs.frozen
 class Authorize:
     """Get a bearer token: the valid one, or a new one if ``refused`` is the one held."""
 
-    refused: str | None
+    refused: str | None = attrs.field(repr=False)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen
 class Send:
     """Send the call once, with these timeouts (and this bearer token, if any)."""
 
-    timeouts: AttemptTimeouts
+    timeout: httpx.Timeout
     attempt: int
     token: str | None = attrs.field(default=None, repr=False)
 
@@ -185,6 +183,8 @@ _MAYBE_SENT: Final = (
     httpx.RemoteProtocolError,
 )
 _TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
+# The request itself could not be made (a header a setting put in, a URL): nothing left.
+_NEVER_SENT: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
 
 
 def _reason(status: int) -> str:
@@ -248,6 +248,11 @@ def _error(call: Call, outcome: Outcome) -> Driver2KPError | None:
         )
     if isinstance(outcome, httpx.ConnectError):
         return TransportError(f"could not connect to {_where(outcome)} (ConnectError)", **where)
+    if isinstance(outcome, _NEVER_SENT):
+        return TransportError(
+            f"the request could not be made ({type(outcome).__name__}): check the settings",
+            **where,
+        )
     if isinstance(outcome, httpx.RequestError):
         return TransportError(
             f"no usable answer from {_where(outcome)} ({type(outcome).__name__})", **where
@@ -264,14 +269,6 @@ def _retryable(call: Call, outcome: Outcome, error: Driver2KPError) -> bool:
     if isinstance(error, RateLimitError):
         return True  # refused before any work was done
     return isinstance(error, APIError) and error.status in _TRANSIENT_STATUSES and call.replayable
-
-
-def gave_up(outcome: Outcome, send: Send) -> bool:
-    """Whether ``outcome`` is a timeout of a phase the deadline had cut short."""
-    if isinstance(outcome, Expired):
-        return True
-    phase = PHASE_OF.get(type(outcome)) if isinstance(outcome, BaseException) else None
-    return phase is not None and phase in send.timeouts.cut
 
 
 def _plural(count: int, word: str) -> str:
@@ -339,11 +336,12 @@ def call_flow(
 ) -> Flow:
     """Decide the attempts of one call; see the module docstring.
 
-    Each attempt's timeouts are cut to the time left before ``deadline``, and no
-    wait is started that would end past it. With ``authorize``, a bearer token
-    is asked for first, and a 401 asks for a new one and repeats the request
-    once. ``step`` names what the call does in a deadline error (``call.step``
-    if not given).
+    The shell stops waiting for an answer when ``deadline`` passes (`Expired`),
+    and no wait is started that would end past it: a ``Retry-After`` longer than
+    the time left ends the call at once, a backoff is cut to half the time left.
+    With ``authorize``, a bearer token is asked for first, and a 401 asks for a
+    new one and repeats the request once. ``step`` names what the call does in a
+    deadline error (``call.step`` if not given).
     """
     step = step or call.step
     attempts = 0
@@ -359,21 +357,16 @@ def call_flow(
             assert isinstance(answer, str)
             token = answer
         if deadline.left() <= 0:
-            raise deadline_error(call, deadline, step=step, attempts=attempts, last=last)
-        send = Send(AttemptTimeouts(timeouts, deadline), attempts + 1, token)
+            raise deadline_error(call, deadline, step=step, attempts=attempts, last=last) from last
         started = time.monotonic()
-        outcome = yield send
+        outcome = yield Send(timeouts.per_attempt, attempts + 1, token)
         if isinstance(outcome, Expired):
             attempts += outcome.sent
             raise deadline_error(
                 call, deadline, step=step, attempts=attempts, waiting=outcome.waiting, last=last
-            )
+            ) from last
         attempts += 1
         _log(call, outcome, time.monotonic() - started, attempts)
-        if gave_up(outcome, send):
-            raise deadline_error(
-                call, deadline, step=step, attempts=attempts, waiting="for the answer", last=last
-            ) from None
         error = _error(call, outcome)
         if error is None:
             assert isinstance(outcome, httpx.Response)
@@ -383,20 +376,24 @@ def call_flow(
         if authorize and expired and refused is None:
             refused, token = token, None  # the token may have expired: one new, one repeat
             continue
-        if not _retryable(call, outcome, error) or attempts == retry.attempts:
+        capped = retry.attempts is not None and attempts >= retry.attempts
+        if capped or not _retryable(call, outcome, error):
             raise error from cause
         last = error
         # The server's delay is waited as given: no jitter shortens it.
         asked = error.retry_after if isinstance(error, RateLimitError) else None
         if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
             asked = parse_retry_after(outcome.headers.get("Retry-After"))
-        wait = asked if asked is not None else next(waits)
-        if wait >= deadline.left():
+        left = deadline.left()
+        if asked is not None and asked >= left:
             raise deadline_error(
                 call, deadline, step=step, attempts=attempts, last=error, retry_after=asked
             ) from error
-        if retry.wait and wait > 0:
-            yield Sleep(wait)
+        if retry.wait:
+            # A backoff longer than the time left is cut to half of it: one more try fits.
+            wait = asked if asked is not None else min(next(waits), left / 2)
+            if wait > 0:
+                yield Sleep(wait)
 
 
 Instruction: TypeAlias = Authorize | Send | Sleep

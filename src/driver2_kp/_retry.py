@@ -25,8 +25,10 @@ __all__ = [
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ConfigurationError(f"{attribute.name} must be a number of seconds > 0, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigurationError(
+            f"{attribute.name} must be a finite number of seconds > 0, not {value!r}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -35,7 +37,8 @@ class Timeouts:
 
     ``connect``, ``read``, ``write`` and ``pool`` bound each attempt (``read`` is
     per chunk received, as in httpx); ``deadline`` bounds the whole call, retries
-    and waits included. Defaults suit Driver2, which can take 30 s to answer:
+    and waits included: the caller stops waiting then, whatever the attempt is
+    doing. Defaults suit Driver2, which can take 30 s to answer:
 
     >>> Timeouts()
     Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=300.0)
@@ -50,15 +53,10 @@ class Timeouts:
     pool: float = attrs.field(default=10.0, validator=_positive)
     deadline: float = attrs.field(default=300.0, validator=_positive)
 
-    def for_attempt(self, time_left: float) -> httpx.Timeout:
-        """Httpx timeouts for one attempt, none longer than the time left."""
-        left = max(time_left, 0.001)
-        return httpx.Timeout(
-            connect=min(self.connect, left),
-            read=min(self.read, left),
-            write=min(self.write, left),
-            pool=min(self.pool, left),
-        )
+    @property
+    def per_attempt(self) -> httpx.Timeout:
+        """The httpx timeouts of one attempt."""
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
 DRIVER2_TIMEOUTS: Final = Timeouts()

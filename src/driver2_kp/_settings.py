@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
@@ -52,13 +53,20 @@ def _url(value: str) -> str:
 
 
 def _base_url(_: object, field: attrs.Attribute[str], value: str) -> None:
-    """A base URL needs ``http(s)://`` and a host, or `ConfigurationError`."""
+    """A base URL needs ``http(s)://`` and a host, and no credentials, or `ConfigurationError`."""
     try:
         url = httpx.URL(value) if isinstance(value, str) else None
     except httpx.InvalidURL:
         url = None
+    if url is not None and url.userinfo:
+        # The password stays out of the message, and out of every log and repr after.
+        raise ConfigurationError(
+            f"{_named(field)} must not hold a user or password "
+            f"({url.copy_with(username=None, password=None)}): the credentials have "
+            "settings of their own"
+        )
     if url is None or url.scheme not in ("http", "https") or not url.host:
-        # Base URLs are not secret: showing the value helps find the typo.
+        # Base URLs without credentials are not secret: the value helps find the typo.
         raise ConfigurationError(
             f"{_named(field)} needs http:// or https:// and a host, e.g. "
             f"https://driver2.example.be/api/v2, not {value!r}"
@@ -72,6 +80,25 @@ def _in_flight(_: object, field: attrs.Attribute[int], value: int) -> None:
 
 def _to_secret(value: str | Secret) -> Secret:
     return value if isinstance(value, Secret) else Secret(value)
+
+
+HEADER_SAFE: Final = re.compile(r"[\x21-\x7e]+")
+"""Visible ASCII: what an HTTP header value can carry without a space or a line break."""
+
+
+def _secret(_: object, field: attrs.Attribute[Secret], value: Secret) -> None:
+    if not isinstance(value, Secret) or not isinstance(value.reveal(), str) or not value.reveal():
+        raise ConfigurationError(f"{_named(field)} must be non-empty text")
+
+
+def _header_secret(instance: object, field: attrs.Attribute[Secret], value: Secret) -> None:
+    _secret(instance, field, value)
+    if not HEADER_SAFE.fullmatch(value.reveal()):
+        # Never the value: only what is wrong with it.
+        raise ConfigurationError(
+            f"{_named(field)} holds a character an HTTP header cannot carry (a space, a line "
+            "break or a non-ASCII letter); a secret read from a file often ends in a line break"
+        )
 
 
 @attrs.frozen
@@ -95,11 +122,11 @@ class Settings:
     """Driver2's API base URL, e.g. ``https://driver2.example.be/api/v2``."""
     driver2_client_id: str
     """The OAuth 2.0 client id for Driver2."""
-    driver2_client_secret: Secret = attrs.field(converter=_to_secret)
+    driver2_client_secret: Secret = attrs.field(converter=_to_secret, validator=_secret)
     """The OAuth 2.0 client secret for Driver2."""
     kp_base_url: str = attrs.field(converter=_url, validator=_base_url)
     """KP's API base URL, e.g. ``https://kp.example.de/api/v1``."""
-    kp_api_key: Secret = attrs.field(converter=_to_secret)
+    kp_api_key: Secret = attrs.field(converter=_to_secret, validator=_header_secret)
     """The KP API key, sent as ``X-API-Key``."""
     driver2_timeouts: Timeouts = DRIVER2_TIMEOUTS
     """Per-attempt timeouts and the deadline of a Driver2 call (60 s read, 300 s a call)."""

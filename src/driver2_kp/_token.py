@@ -16,6 +16,7 @@ than 0.1 s later fetches again. `SyncTokens` (threads) and `AsyncTokens`
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ import httpx
 from ._deadline import Deadline
 from ._errors import DeadlineExceededError, ResponseFormatError
 from ._http import Call, ErrorBody, Operation, deadline_error
-from ._settings import Secret
+from ._settings import HEADER_SAFE, Secret
 
 __all__ = ["AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
 
@@ -82,10 +83,10 @@ def _read_token(response: httpx.Response) -> Token:
         ) from err
     if (
         not isinstance(token, str)
-        or not token
+        or not HEADER_SAFE.fullmatch(token)  # sent as "Bearer <token>": visible ASCII only
         or not isinstance(lifetime, int | float)
         or isinstance(lifetime, bool)
-        or not lifetime > 0
+        or not 0 < lifetime < math.inf
     ):
         raise ResponseFormatError(
             "the token answer has no access_token and expires_in",

@@ -20,6 +20,7 @@ within one overall deadline, and report progress to an optional callback.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
@@ -153,9 +154,13 @@ class _Run:
 
 
 def _check_deadline(deadline: float) -> float:
-    if not deadline > 0:
-        raise ConfigurationError(f"deadline must be > 0 seconds, not {deadline!r}")
-    return deadline
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
+        raise ConfigurationError(f"deadline must be a number of seconds, not {deadline!r}")
+    if not 0 < deadline < math.inf:
+        raise ConfigurationError(
+            f"deadline must be a finite number of seconds > 0, not {deadline!r}"
+        )
+    return float(deadline)
 
 
 _ClientFactory = Callable[[Settings], SyncClient | AsyncClient]

@@ -39,6 +39,8 @@ from tests.unit.test_requests import new_customer
 SECRET = "cl13nt-s3cr3t"
 KEY = "kp-4p1-k3y"
 TOKEN = "t0k3n-v4lu3"
+ODD_TOKENS = ("tökén-v4lu3", "t0k3n v4lu3", "t0k3n\nv4lu3")
+"""Tokens no header can carry: refused as a malformed answer, never shown."""
 SETTINGS = Settings(
     driver2_base_url="https://driver2.example.be/api/v2",
     driver2_client_id="planmanager",
@@ -93,7 +95,9 @@ def answers(draw: st.DrawFn) -> Answer:
         | st.binary(max_size=40)
     )
     if status == 200 and draw(st.booleans()):
-        token = {"access_token": TOKEN, "expires_in": draw(JSON)}
+        value = draw(st.sampled_from([TOKEN, *ODD_TOKENS]))
+        lifetime = draw(st.sampled_from([3600, 1e999, -5, 0]) | JSON)
+        token = {"access_token": value, "expires_in": lifetime}
         body = json.dumps(token).encode() if draw(st.booleans()) else body
     return status, headers, body
 
@@ -113,7 +117,7 @@ def _service(token: Answer, other: list[Answer]) -> Callable[[httpx.Request], ht
 
 def _check(error: Driver2KPError) -> None:
     shown = f"{error} {error!r} {getattr(error, 'detail', '')} {getattr(error, '__notes__', '')}"
-    for secret in (SECRET, KEY, TOKEN):
+    for secret in (SECRET, KEY, TOKEN, *ODD_TOKENS):
         assert secret not in shown
 
 

@@ -39,9 +39,27 @@ def test_a_client_never_has_more_requests_in_flight_than_its_bound(
     bounded = attrs.evolve(settings, driver2_max_in_flight=4)
     run = together(kind, bounded, "search", [(GODERIS,)] * 60)
     assert run.errors == []
-    peak = max(entry.in_flight or 0 for entry in sandbox.requests("driver2"))
+    peak = sandbox.peak_in_flight("driver2")
     print(f"\n{kind}: at most {peak} Driver2 requests in flight, for a bound of 4")
     assert 2 <= peak <= 4
+
+
+def test_requests_whose_callers_gave_up_still_count_until_driver2_answers_them(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    sandbox.configure(max_concurrency=100)
+    bounded = attrs.evolve(settings, driver2_max_in_flight=4)
+
+    def slow_down() -> None:  # once the warm-up holds a token: Driver2 takes 1 s from now
+        sandbox.configure(driver2_latency=1.0, jitter=0.0)
+
+    run = together(
+        kind, bounded, "search", [(GODERIS,)] * 12, warm_up=GODERIS, before=slow_down, deadline=0.3
+    )
+    assert len(run.errors) == 12  # Driver2 takes 1 s, every caller gave up at 0.3 s
+    peak = sandbox.peak_in_flight("driver2")
+    print(f"\n{kind}: 12 impatient lookups, at most {peak} requests at Driver2, bound 4")
+    assert peak <= 4
 
 
 def test_a_3_second_outage_is_waited_out_with_few_requests(

@@ -241,8 +241,11 @@ def test_each_outcome_says_what_it_says_of_the_service(
     assert verdict_of(outcome) is verdict
 
 
-def test_a_timeout_our_deadline_caused_says_nothing_of_the_service() -> None:
-    assert verdict_of(httpx.ReadTimeout("cut"), gave_up=True) is Verdict.UNKNOWN
+@pytest.mark.parametrize(
+    "ours", [httpx.LocalProtocolError("bad header"), httpx.UnsupportedProtocol("ftp")]
+)
+def test_a_request_that_could_not_be_made_says_nothing_of_the_service(ours: Exception) -> None:
+    assert verdict_of(ours) is Verdict.UNKNOWN
 
 
 # --- the shells -----------------------------------------------------------------------
@@ -250,37 +253,54 @@ def test_a_timeout_our_deadline_caused_says_nothing_of_the_service() -> None:
 
 def test_a_thread_that_finds_the_gate_full_past_its_deadline_gives_up() -> None:
     shell = SyncGate(GateState(2))
-    with shell.slot(Deadline.after(10.0)), pytest.raises(Expired) as late:
-        shell.slot(Deadline.after(0.0)).__enter__()
+    held = shell.acquire(Deadline.after(10.0))
+    with pytest.raises(Expired) as late:
+        shell.acquire(Deadline.after(0.0))
+    shell.release(held)
     assert late.value.waiting == "for a free slot at the gate"
     assert (shell.state.in_flight, shell.state.limit) == (0, 1.0)
+
+
+def test_a_caller_whose_deadline_passed_is_not_let_through_even_on_a_free_gate() -> None:
+    shell = SyncGate(GateState(2))
+    with pytest.raises(Expired):
+        shell.acquire(Deadline.after(0.0))
+    assert shell.state.in_flight == 0
 
 
 def test_a_waiting_thread_goes_through_once_a_slot_is_freed() -> None:
     shell = SyncGate(GateState(2))
     went: list[int] = []
-    holding = shell.slot(Deadline.after(HANG_GUARD))
-    holding.__enter__()
+    held = shell.acquire(Deadline.after(HANG_GUARD))
 
     def wait_its_turn() -> None:
-        with shell.slot(Deadline.after(HANG_GUARD)):
-            went.append(shell.state.in_flight)
+        slot = shell.acquire(Deadline.after(HANG_GUARD))
+        went.append(shell.state.in_flight)
+        shell.release(slot)
 
     waiter = threading.Thread(target=wait_its_turn)
     waiter.start()
-    holding.__exit__(None, None, None)
+    shell.release(held)
     waiter.join(HANG_GUARD)
     assert went == [1]
     assert shell.state.in_flight == 0
 
 
+def test_a_release_teaches_the_gate_the_verdict() -> None:
+    shell = SyncGate(GateState(8))
+    slot = shell.acquire(Deadline.after(HANG_GUARD))
+    slot.verdict = Verdict.OVERLOADED
+    shell.release(slot)
+    assert shell.state.limit == 2  # 4, halved
+
+
 @pytest.mark.anyio
 async def test_a_task_that_finds_the_gate_full_past_its_deadline_gives_up() -> None:
     shell = AsyncGate(GateState(2))
-    async with shell.slot(Deadline.after(10.0)):
-        with pytest.raises(Expired):
-            async with shell.slot(Deadline.after(0.0)):
-                pass
+    held = await shell.acquire(Deadline.after(10.0))
+    with pytest.raises(Expired):
+        await shell.acquire(Deadline.after(0.0))
+    shell.release(held)
     assert shell.state.in_flight == 0
 
 
@@ -290,10 +310,11 @@ async def test_waiting_tasks_go_through_one_by_one_as_slots_free_up() -> None:
     order: list[int] = []
 
     async def caller(number: int) -> None:
-        async with shell.slot(Deadline.after(HANG_GUARD)):
-            order.append(number)
-            assert shell.state.in_flight == 1
-            await asyncio.sleep(0)
+        slot = await shell.acquire(Deadline.after(HANG_GUARD))
+        order.append(number)
+        assert shell.state.in_flight == 1
+        await asyncio.sleep(0)
+        shell.release(slot)
 
     await asyncio.gather(*(caller(n) for n in range(5)))
     assert order == [0, 1, 2, 3, 4]
@@ -301,16 +322,18 @@ async def test_waiting_tasks_go_through_one_by_one_as_slots_free_up() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_cancelled_task_leaves_no_slot_taken_and_no_place_in_the_queue() -> None:
+async def test_a_cancelled_waiting_task_leaves_no_place_in_the_queue() -> None:
     shell = AsyncGate(GateState(2))
-    async with shell.slot(Deadline.after(HANG_GUARD)):
-        stuck = asyncio.ensure_future(shell.slot(Deadline.after(HANG_GUARD)).__aenter__())
-        await asyncio.sleep(0)
-        stuck.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await stuck
-    async with shell.slot(Deadline.after(0.0)):  # the gate is free: no wait at all
-        assert shell.state.in_flight == 1
+    held = await shell.acquire(Deadline.after(HANG_GUARD))
+    stuck = asyncio.ensure_future(shell.acquire(Deadline.after(HANG_GUARD)))
+    await asyncio.sleep(0)
+    stuck.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stuck
+    shell.release(held)
+    slot = await shell.acquire(Deadline.after(1.0))  # the gate is free: no wait at all
+    assert shell.state.in_flight == 1
+    shell.release(slot)
 
 
 @pytest.fixture

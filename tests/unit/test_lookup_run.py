@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from driver2_kp import Deadline, Progress, Step, Timeouts
-from driver2_kp._deadline import AttemptTimeouts
 from driver2_kp._http import Send, Sleep
 from driver2_kp.lookup import _Run
 
@@ -47,12 +46,11 @@ def test_r13_progress_tells_each_attempt_and_wait() -> None:
     run = _Run(60.0, told.append, clock)
     observe = run.observer(Step.IMPORT)
     assert observe is not None
-    timeouts = AttemptTimeouts(DRIVER2, run.deadline)
-    observe(Send(timeouts, 1))
+    observe(Send(DRIVER2.per_attempt, 1))
     clock.now += 12
     observe(Sleep(2.5))
     clock.now += 2.5
-    observe(Send(timeouts, 2))
+    observe(Send(DRIVER2.per_attempt, 2))
     assert [(p.step, p.attempt, p.retry_in) for p in told] == [
         (Step.IMPORT, 1, None),
         (Step.IMPORT, 2, 2.5),

@@ -14,7 +14,6 @@ from driver2_kp import (
     CustomerPage,
     CustomerQuery,
     CustomerType,
-    Deadline,
     LegalForm,
     NewCustomer,
     Person,
@@ -25,7 +24,6 @@ from driver2_kp import (
     Timeouts,
 )
 from driver2_kp._convert import read
-from driver2_kp._deadline import AttemptTimeouts
 from driver2_kp.driver2 import (
     create_customer_request,
     find_vehicles_request,
@@ -131,9 +129,9 @@ def test_creating_a_customer_posts_its_camel_case_json_with_the_idempotency_key(
 
 def test_the_create_request_sends_the_json_body_and_the_key_as_httpx_sees_them() -> None:
     call = create_customer_request(new_customer(), idempotency_key="k-1").call
-    timeouts = AttemptTimeouts(Timeouts(), Deadline.after(10.0))
     with httpx.Client() as client:
-        request = call.request(client, "https://driver2.example.be/api/v2", {}, timeouts)
+        base = "https://driver2.example.be/api/v2"
+        request = call.request(client, base, {}, Timeouts().per_attempt)
     assert str(request.url) == "https://driver2.example.be/api/v2/customers"
     assert request.headers["Idempotency-Key"] == "k-1"
     assert request.headers["Content-Type"] == "application/json"

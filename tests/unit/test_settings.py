@@ -3,7 +3,14 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from driver2_kp import ConfigurationError, RetryPolicy, Secret, Settings, Timeouts
+from driver2_kp import (
+    ConfigurationError,
+    CustomerLookup,
+    RetryPolicy,
+    Secret,
+    Settings,
+    Timeouts,
+)
 
 ENV = {
     "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
@@ -155,3 +162,33 @@ def test_one_field_is_changed_with_attrs_evolve_and_checked_again() -> None:
     assert attrs.evolve(settings, kp_max_in_flight=2).kp_max_in_flight == 2
     with pytest.raises(ConfigurationError):
         attrs.evolve(settings, driver2_base_url="driver2")
+
+
+def test_a_base_url_with_credentials_is_refused_without_showing_the_password() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env(ENV | {"DRIVER2_BASE_URL": "https://planman:pa55w0rd@d2.example/api"})
+    assert "must not hold a user or password" in str(caught.value)
+    assert "pa55w0rd" not in str(caught.value)
+
+
+@pytest.mark.parametrize("key", ["k3y\n", " k3y", "k3y value", "kéy", ""])
+def test_a_kp_key_a_header_cannot_carry_is_named_never_shown(key: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"kp_api_key \(KP_API_KEY\)") as caught:
+        Settings(
+            driver2_base_url="https://driver2.example.be/api/v2",
+            driver2_client_id="c",
+            driver2_client_secret="s",
+            kp_base_url="https://kp.example.de/api/v1",
+            kp_api_key=key,
+        )
+    if key.strip():
+        assert key.strip() not in str(caught.value)
+
+
+def test_an_infinite_deadline_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="finite number of seconds"):
+        Timeouts(deadline=float("inf"))
+    with pytest.raises(ConfigurationError, match="DRIVER2_DEADLINE"):
+        Settings.from_env(ENV | {"DRIVER2_DEADLINE": "inf"})
+    with pytest.raises(ConfigurationError, match="finite number of seconds"):
+        CustomerLookup.from_settings(Settings.from_env(ENV), deadline=float("inf"))

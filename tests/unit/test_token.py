@@ -327,6 +327,9 @@ MALFORMED = [
     pytest.param(httpx.Response(200, json={"access_token": "t", "expires_in": True}), id="bool"),
     pytest.param(httpx.Response(200, json={"access_token": "t", "expires_in": 0}), id="zero"),
     pytest.param(httpx.Response(200, json=["access_token"]), id="list"),
+    pytest.param(httpx.Response(200, json={"access_token": "tökén", "expires_in": 60}), id="utf8"),
+    pytest.param(httpx.Response(200, json={"access_token": "a b", "expires_in": 60}), id="space"),
+    pytest.param(httpx.Response(200, text='{"access_token": "t", "expires_in": 1e999}'), id="inf"),
     pytest.param(httpx.Response(200, text="<html>login</html>"), id="html"),
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Final
 from urllib.parse import parse_qsl
@@ -91,6 +92,7 @@ class Gate:
             state.in_flight["driver2"] += 1
         state.open[self._service] += 1
         entry["in_flight"] = state.open[self._service]
+        entry["arrived"] = time.monotonic()
         try:
             if counted and state.in_flight["driver2"] > state.config.max_concurrency:
                 entry["fault"] = "max-concurrency"
@@ -100,6 +102,7 @@ class Gate:
             fault = state.next_fault(self._service, scope["method"], path)
             await self._handle(fault, scope, _replay(body), send, entry)
         finally:
+            entry["left"] = time.monotonic()
             state.open[self._service] -= 1
             if counted:
                 state.in_flight["driver2"] -= 1
@@ -123,6 +126,8 @@ class Gate:
         elif fault.fault == "delay":
             await asyncio.sleep(fault.seconds)
             await self._app(scope, receive, _recording(send, entry))
+        elif fault.fault == "trickle":
+            await self._app(scope, receive, _trickling(_recording(send, entry), fault.seconds))
         elif fault.fault == "commit-then-drop":
             await self._app(scope, receive, _swallow(entry))
             await _drop(send)
@@ -186,6 +191,28 @@ def _recording(send: Send, entry: JSONObject) -> Send:
         await send(message)
 
     return recording_send
+
+
+_TRICKLE: Final = 16
+"""Bytes of the body a ``trickle`` fault sends at a time."""
+
+
+def _trickling(send: Send, seconds: float) -> Send:
+    async def trickle(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        for start in range(0, len(body), _TRICKLE):
+            await asyncio.sleep(seconds)
+            last = start + _TRICKLE >= len(body)
+            piece = body[start : start + _TRICKLE]
+            await send({"type": "http.response.body", "body": piece, "more_body": more or not last})
+        if not body:
+            await send(message)
+
+    return trickle
 
 
 def _swallow(entry: JSONObject) -> Send:

@@ -67,6 +67,10 @@ class LoggedRequest:
     """With a ``commit-then-drop`` fault: the status the client never got."""
     in_flight: int | None = None
     """Requests to the same service in flight when it arrived, itself included."""
+    arrived: float | None = None
+    """When it arrived, on the sandbox's monotonic clock (seconds)."""
+    left: float | None = None
+    """When its answer was sent, or its connection dropped; ``None`` while it runs."""
 
 
 class _DropFilter(logging.Filter):
@@ -264,6 +268,24 @@ class Sandbox:
         params = "" if service is None else f"?service={service}"
         entries = self._call("GET", "/requests" + params).json()["requests"]
         return [LoggedRequest(**entry) for entry in entries]
+
+    def peak_in_flight(self, service: str) -> int:
+        """The most requests to ``service`` that overlapped since the last reset.
+
+        Counted from the log's ``arrived`` and ``left`` times, so requests from
+        before the reset (another test's, still running) do not count.
+        """
+        edges = []
+        for entry in self.requests(service):
+            if entry.arrived is not None:
+                edges.append((entry.arrived, 1))
+                if entry.left is not None:
+                    edges.append((entry.left, -1))
+        peak = running = 0
+        for _, step in sorted(edges, key=lambda edge: (edge[0], edge[1])):
+            running += step
+            peak = max(peak, running)
+        return peak
 
     def configure(self, **changes: Unpack[RuntimeChanges]) -> SandboxConfig:
         """Change latency, jitter, fault rate, max concurrency or token TTL while running."""

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 Service = Literal["driver2", "kp"]
-FaultKind = Literal["status", "drop", "commit-then-drop", "delay"]
+FaultKind = Literal["status", "drop", "commit-then-drop", "delay", "trickle"]
 
 CLIENT_ID: Final = "sandbox-client"
 CLIENT_SECRET: Final = "sandbox-secret"
@@ -37,6 +37,7 @@ KP_API_KEY_WITHOUT_RIGHTS: Final = "sandbox-key-no-rights"
 
 _IDEMPOTENCY_WINDOW: Final = 24 * 3600.0
 _TRANSIENT: Final = (503, 502, 504, 429, 0)  # 0: drop the connection
+_FAULT_KINDS: Final = ("status", "drop", "commit-then-drop", "delay", "trickle")
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -137,7 +138,9 @@ class FaultScript:
     - ``drop``: drop the connection without handling the request;
     - ``commit-then-drop``: handle the request (a create is committed), then drop
       the connection before the answer is complete;
-    - ``delay``: wait ``seconds`` more, then answer normally.
+    - ``delay``: wait ``seconds`` more, then answer normally;
+    - ``trickle``: answer normally, but send the body 16 bytes at a time,
+      ``seconds`` apart, as a congested gateway does.
     """
 
     service: Service
@@ -163,8 +166,10 @@ class FaultScript:
             raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
         if body.get("service") not in ("driver2", "kp"):
             raise ValueError("service must be 'driver2' or 'kp'")
-        if body.get("fault", "status") not in ("status", "drop", "commit-then-drop", "delay"):
-            raise ValueError("fault must be 'status', 'drop', 'commit-then-drop' or 'delay'")
+        if body.get("fault", "status") not in _FAULT_KINDS:
+            raise ValueError(
+                "fault must be 'status', 'drop', 'commit-then-drop', 'delay' or 'trickle'"
+            )
         if body.get("status", 503) not in (429, 500, 502, 503, 504):
             raise ValueError("status must be 429, 500, 502, 503 or 504")
         try:
