@@ -173,6 +173,32 @@ def test_a_delay_fault_still_answers(kp: httpx.Client, driver2_kp_sandbox: Sandb
     assert driver2_kp_sandbox.requests()[0].fault == "delay"
 
 
+def test_a_trickle_fault_sends_the_whole_answer_16_bytes_at_a_time(
+    kp: httpx.Client, driver2_kp_sandbox: Sandbox
+) -> None:
+    driver2_kp_sandbox.script_faults(FaultScript(service="kp", fault="trickle", seconds=0.001))
+    chunks = []
+    with kp.stream("GET", f"/personen/{FIXED.goderis_kp_id}") as answer:
+        chunks = list(answer.iter_raw())
+        body = b"".join(chunks)
+    assert answer.status_code == 200
+    assert httpx.Response(200, content=body).json()["kpId"] == FIXED.goderis_kp_id
+    assert len(chunks) > 1
+    assert driver2_kp_sandbox.requests()[0].fault == "trickle"
+
+
+def test_the_peak_in_flight_counts_only_requests_that_overlapped(
+    driver2_kp_sandbox: Sandbox,
+) -> None:
+    token = fetch_token(driver2_kp_sandbox)  # one request, alone
+    driver2_kp_sandbox.configure(driver2_latency=0.2, jitter=0.0)
+    assert asyncio.run(_search_concurrently(driver2_kp_sandbox, token, 3)) == [200] * 3
+    assert driver2_kp_sandbox.peak_in_flight("driver2") == 3
+    logged = driver2_kp_sandbox.requests("driver2")
+    assert all(r.arrived is not None and r.left is not None for r in logged)
+    assert sorted(r.in_flight or 0 for r in logged if r.path == "/customers") == [1, 2, 3]
+
+
 def test_fault_rate_one_makes_every_request_a_transient_fault(
     kp: httpx.Client, driver2_kp_sandbox: Sandbox
 ) -> None:
