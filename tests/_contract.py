@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from driver2_kp import Settings
+
 JSONObject = dict[str, Any]
+
+SETTINGS = Settings(
+    driver2_base_url="https://driver2.example.be/api/v2",
+    driver2_client_id="c",
+    driver2_client_secret="s",
+    kp_base_url="https://kp.example.de/api/v1",
+    kp_api_key="k",
+)
+"""Settings of made-up services, for tests whose services are fakes (httpx.MockTransport)."""
 
 
 def customer() -> JSONObject:

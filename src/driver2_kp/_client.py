@@ -9,6 +9,7 @@ decided by `driver2_kp._http.call_flow`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import platform
 import threading
 from collections.abc import Mapping
@@ -20,8 +21,10 @@ from typing import Final, Self, TypeVar
 import attrs
 import httpx
 
+from ._attempt import attempt_timeout, run_async_attempt, run_attempt
 from ._deadline import Deadline, Expired
-from ._gate import AsyncGate, GateState, Slot, SyncGate, verdict_of
+from ._errors import TransportError
+from ._gate import AsyncGate, GateState, Slot, SyncGate
 from ._http import (
     Authorize,
     Call,
@@ -33,7 +36,7 @@ from ._http import (
     run_async,
     run_sync,
 )
-from ._logs import install, sending
+from ._logs import install
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
 from ._token import AsyncTokens, SyncTokens, Token, TokenCache
@@ -173,13 +176,19 @@ class _Client:
         )
 
     def _request(
-        self, http: httpx.Client | httpx.AsyncClient, call: Call, send: Send
+        self, http: httpx.Client | httpx.AsyncClient, plan: _Plan, send: Send
     ) -> httpx.Request:
+        """The request of one attempt, built once it has its place at the gate."""
+        timeout = attempt_timeout(send.timeout, plan.deadline)
         headers = {"User-Agent": USER_AGENT}
         headers |= {name: secret.reveal() for name, secret in self._endpoint_headers.items()}
         if send.token is not None:
             headers["Authorization"] = f"Bearer {send.token}"
-        return call.request(http, self._base_url, headers, send.timeout)
+        return plan.call.request(http, self._base_url, headers, timeout)
+
+    @staticmethod
+    def _closed(call: Call) -> TransportError:
+        return TransportError("the client is closed", service=call.service, endpoint=call.endpoint)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -247,16 +256,31 @@ class SyncClient(_Client):
 
     def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         def send(instruction: Send) -> httpx.Response:
-            request = self._request(self._http, plan.call, instruction)
+            if self._http.is_closed:
+                raise self._closed(plan.call)
             slot = self._gate.acquire(plan.deadline)
             answer: Future[httpx.Response] = Future()
-            threading.Thread(
-                target=self._attempt, args=(request, slot, answer), name=_ATTEMPT, daemon=True
-            ).start()
+            try:
+                request = self._request(self._http, plan, instruction)
+                # The caller's context goes along: request ids and tracing in hooks.
+                context = contextvars.copy_context()
+                threading.Thread(
+                    target=context.run,
+                    args=(self._attempt, request, slot, answer, plan.timeouts.longest_attempt),
+                    name=_ATTEMPT,
+                    daemon=True,
+                ).start()
+            except BaseException:
+                self._gate.release(slot)
+                raise
             try:
                 return answer.result(timeout=max(plan.deadline.left(), 0.0))
             except TimeoutError:
                 raise Expired("for the answer", sent=True) from None
+            except RuntimeError:
+                if self._http.is_closed:  # closed while it was sent: say so, in our words
+                    raise self._closed(plan.call) from None
+                raise
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
@@ -264,22 +288,12 @@ class SyncClient(_Client):
 
         return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
 
-    def _attempt(self, request: httpx.Request, slot: Slot, answer: Future[httpx.Response]) -> None:
-        """Send one request and read its answer, in a thread of its own.
-
-        Its caller waits only until its deadline; the attempt goes on to its
-        own end (an answer, or its per-attempt timeouts), keeping its place at
-        the gate: Driver2 is working on it.
-        """
+    def _attempt(
+        self, request: httpx.Request, slot: Slot, answer: Future[httpx.Response], limit: float
+    ) -> None:
+        """One attempt, in a thread of its own; its place at the gate is given back after."""
         try:
-            with sending():
-                response = self._http.send(request)
-        except Exception as error:  # handed to the caller, who translates it
-            slot.verdict = verdict_of(error)
-            answer.set_exception(error)
-        else:
-            slot.verdict = verdict_of(response)
-            answer.set_result(response)
+            run_attempt(self._http, request, slot, answer, limit)
         finally:
             self._gate.release(slot)
 
@@ -353,9 +367,18 @@ class AsyncClient(_Client):
 
     async def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         async def send(instruction: Send) -> httpx.Response:
-            request = self._request(self._http, plan.call, instruction)
+            if self._http.is_closed:
+                raise self._closed(plan.call)
             slot = await self._gate.acquire(plan.deadline)
-            attempt = asyncio.ensure_future(self._attempt(request, slot))
+            try:
+                request = self._request(self._http, plan, instruction)
+            except BaseException:
+                self._gate.release(slot)
+                raise
+            limit = plan.timeouts.longest_attempt
+            attempt = asyncio.ensure_future(run_async_attempt(self._http, request, slot, limit))
+            # Given back when the attempt ends, however: even cancelled before it began.
+            attempt.add_done_callback(lambda _: self._gate.release(slot))
             self._attempts.add(attempt)
             attempt.add_done_callback(self._attempts.discard)
             attempt.add_done_callback(_retrieve)
@@ -364,30 +387,16 @@ class AsyncClient(_Client):
                     return await asyncio.shield(attempt)
             except TimeoutError:
                 raise Expired("for the answer", sent=True) from None
+            except asyncio.CancelledError:
+                if attempt.cancelled() and not _being_cancelled():
+                    raise self._closed(plan.call) from None  # aclose did it, not our caller
+                raise
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
             return await self._tokens.get(instruction.refused, plan.deadline)
 
         return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
-
-    async def _attempt(self, request: httpx.Request, slot: Slot) -> httpx.Response:
-        """Send one request and read its answer, as a task of its own.
-
-        Its caller waits only until its deadline; the attempt goes on to its
-        own end (an answer, or its per-attempt timeouts), keeping its place at
-        the gate: Driver2 is working on it. `aclose` cancels it.
-        """
-        try:
-            with sending():
-                response = await self._http.send(request)
-            slot.verdict = verdict_of(response)
-        except BaseException as error:  # a cancellation too: the place is given back
-            slot.verdict = verdict_of(error)
-            raise
-        finally:
-            self._gate.release(slot)
-        return response
 
     async def aclose(self) -> None:
         """Cancel the attempts still running; close the pool (unless it is ``http_client``)."""
@@ -416,3 +425,9 @@ def _retrieve(attempt: asyncio.Task[httpx.Response]) -> None:
     # here, or the event loop reports "exception was never retrieved".
     if not attempt.cancelled():
         attempt.exception()
+
+
+def _being_cancelled() -> bool:
+    """Whether the current task is being cancelled (by its caller, not by us)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -58,6 +58,15 @@ class Timeouts:
         """The httpx timeouts of one attempt."""
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
+    @property
+    def longest_attempt(self) -> float:
+        """The longest one attempt may run, its caller waiting or not: its phases' timeouts added.
+
+        >>> Timeouts().longest_attempt  # Driver2: 10 + 10 + 30 + 60 s
+        110.0
+        """
+        return self.pool + self.connect + self.write + self.read
+
 
 DRIVER2_TIMEOUTS: Final = Timeouts()
 """Driver2's defaults: generous, it is slow (60 s read, 5 minutes a call)."""

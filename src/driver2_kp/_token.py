@@ -27,7 +27,7 @@ import attrs
 import httpx
 
 from ._deadline import Deadline
-from ._errors import DeadlineExceededError, ResponseFormatError
+from ._errors import DeadlineExceededError, ResponseFormatError, TransportError
 from ._http import Call, ErrorBody, Operation, deadline_error
 from ._settings import HEADER_SAFE, Secret
 
@@ -142,6 +142,10 @@ class TokenCache:
         return token.value
 
 
+class _Abandoned(Exception):  # noqa: N818 - what happened to the fetch, for its waiters
+    """The fetcher was interrupted: its waiters fetch again."""
+
+
 def _outlasts(waiter: Deadline, fetcher: Deadline) -> bool:
     """Whether a waiter has time left well after the fetcher's deadline ran out."""
     return waiter.at > fetcher.at + _LATER and waiter.left() > 0
@@ -189,6 +193,8 @@ class SyncTokens:
                 if not _outlasts(deadline, fetcher):
                     raise
                 # The fetcher's deadline ran out, ours has time: fetch again.
+            except _Abandoned:
+                pass  # the fetcher was interrupted (Ctrl+C): fetch again
 
     def _fetch(self, flight: Future[str], deadline: Deadline) -> str:
         try:
@@ -196,7 +202,8 @@ class SyncTokens:
         except BaseException as error:
             with self._lock:
                 self._flight = None
-            flight.set_exception(error)
+            # An interruption is the fetcher's own, not its waiters'.
+            flight.set_exception(error if isinstance(error, Exception) else _Abandoned())
             raise
         with self._lock:
             value = self._cache.keep(token)
@@ -231,9 +238,15 @@ class AsyncTokens:
             token = self._cache.usable(refused)
             if token is not None:
                 return token
+            loop = asyncio.get_running_loop()
+            if self._flight is not None and (
+                self._flight.done() or self._flight.get_loop() is not loop
+            ):
+                self._flight = None  # ended, or of an event loop that is gone
             leading = self._flight is None
             if self._flight is None:
-                self._flight = asyncio.get_running_loop().create_task(self._fetch(deadline))
+                self._flight = loop.create_task(self._fetch(deadline))
+                self._flight.add_done_callback(self._landed)
                 self._flight.add_done_callback(_retrieve)
                 self._fetcher = deadline
             flight, fetcher = self._flight, self._fetcher
@@ -247,11 +260,21 @@ class AsyncTokens:
             except DeadlineExceededError:
                 if not _outlasts(deadline, fetcher):
                     raise
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if flight.cancelled() and (current is None or not current.cancelling()):
+                    call = self._operation.call  # closed under us, not cancelled ourselves
+                    raise TransportError(
+                        "the client is closed", service=call.service, endpoint=call.endpoint
+                    ) from None
+                raise
 
     async def _fetch(self, deadline: Deadline) -> str:
-        try:
-            return self._cache.keep(await self._perform(self._operation, deadline))
-        finally:
+        return self._cache.keep(await self._perform(self._operation, deadline))
+
+    def _landed(self, flight: asyncio.Task[str]) -> None:
+        # Here, not in _fetch: a task cancelled before it began never runs its body.
+        if self._flight is flight:
             self._flight = None
 
     def close(self) -> None:

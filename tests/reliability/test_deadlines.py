@@ -83,3 +83,21 @@ def test_a_lookup_that_fits_its_deadline_answers(
     sandbox.configure(driver2_latency=0.3, jitter=0.0)
     run = together(kind, settings, "search", [(GODERIS,)], deadline=2.0)
     assert run.errors == []
+
+
+def test_an_attempt_its_caller_gave_up_on_ends_by_its_longest_and_frees_its_place(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    # One place at the gate; attempts last at most 0.2 + 0.2 + 0.2 + 0.5 = 1.1 s.
+    phases = {"pool": 0.2, "connect": 0.2, "write": 0.2, "read": 0.5}
+    one = attrs.evolve(settings, driver2_max_in_flight=1, driver2_timeouts=Timeouts(**phases))
+    sandbox.script_faults(
+        attrs.evolve(SEARCH, path="/customers/*", fault="trickle", seconds=0.05)  # 1.2 s and more
+    )
+    hasty, patient = Args("74050", timeouts=Timeouts(**phases, deadline=0.3)), Args("74050")
+    run = together(kind, one, "driver2.get_customer", [hasty, patient], warm_up=GODERIS)
+    first, second = run.calls
+    assert isinstance(first.value, DeadlineExceededError)
+    assert not second.failed  # the place came free when the trickling attempt was cut
+    print(f"\n{kind}: the patient caller got its customer after {second.seconds:.2f} s")
+    assert 0.9 <= second.seconds <= 2.0

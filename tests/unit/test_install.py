@@ -8,16 +8,9 @@ import sys
 import attrs
 import pytest
 
-from driver2_kp import AsyncKPClient, Driver2Client, Settings
+from driver2_kp import AsyncKPClient, Driver2Client
 from driver2_kp._client import USER_AGENT
-
-SETTINGS = Settings(
-    driver2_base_url="https://driver2.example.be/api/v2",
-    driver2_client_id="c",
-    driver2_client_secret="s",
-    kp_base_url="https://kp.example.de/api/v1",
-    kp_api_key="k",
-)
+from tests._contract import SETTINGS
 
 
 @pytest.mark.parametrize("missing", ["starlette", "uvicorn", "faker"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from driver2_kp import AsyncKPClient, KPClient, Settings
+from driver2_kp import AsyncKPClient, KPClient, Settings, TransportError
 
 SETTINGS = Settings(
     driver2_base_url="http://driver2.test/api/v2",
@@ -54,7 +54,7 @@ def test_a_client_and_a_transport_together_are_refused() -> None:
 def test_the_clients_own_pool_is_closed_with_it() -> None:
     kp = KPClient(SETTINGS, transport=httpx.MockTransport(_answer))
     kp.close()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(TransportError, match="the client is closed"):
         kp.get_person("KP-0012345")
 
 
