@@ -5,9 +5,11 @@ client, the token request included, passes its one gate. The gate lets at most
 ``max_in_flight`` through, and within that bound adapts as TCP and Netflix's
 *concurrency-limits* do, from where the service's contract says it serves
 (Driver2: 20 at once) or half the bound: additive increase while it answers,
-multiplicative decrease on 429, 5xx and timeouts (once per round: requests sent
-before a cut do not cut again). After several failures in a row the service is
-taken as down: the gate then lets one request through at a time, a *probe*,
+multiplicative decrease on 5xx and timeouts (once per round: requests sent
+before a cut do not cut again). A 429 with the limit in use is a *ceiling*
+rather than congestion: the limit stays just below it, and looks above it once
+in a while. After several failures in a row the service is taken as down: the
+gate then lets one request through at a time, a *probe*,
 spaced by a growing wait, as a circuit breaker's half-open state does, but
 callers wait their turn instead of failing. The first answer brings the limit
 back up, doubling each round (slow start) to half of where it was, then growing
@@ -43,6 +45,8 @@ FAILURES_BEFORE_PROBING: Final = 3
 """Failures in a row (no answer in between) after which only probes are sent."""
 DECREASE: Final = 0.5
 """The factor a failure or a 429 cuts the limit by."""
+PROBE_CEILING_EVERY: Final = 150
+"""Answers at the known ceiling before one request is let above it, to see if it moved."""
 FIRST_PROBE_WAIT: Final = 0.25
 LONGEST_PROBE_WAIT: Final = 4.0
 _WAITING: Final = "for a free slot at the gate"
@@ -123,6 +127,10 @@ class GateState:
     """Whether the service is taken as down: one probe at a time."""
     probe_at: float = 0.0
     last_cut: float = -math.inf
+    ceiling: float | None = None
+    """The most the service took before it answered 429, once known; above it, rarely."""
+    at_ceiling: int = 0
+    """Answers since the limit reached the ceiling, towards the next look above it."""
     _probe_waits: Iterator[float] = attrs.field(factory=_probe_waits, repr=False)
     _queue: deque[object] = attrs.field(factory=deque, repr=False)
 
@@ -131,6 +139,8 @@ class GateState:
         # the whole bound at a service that may take less.
         start = self.max_in_flight // 2 if self.start_at is None else self.start_at
         self.limit = self.threshold = float(min(max(1, start), self.max_in_flight))
+        if self.start_at is not None:  # what the contract says the service takes
+            self.ceiling = self.limit
 
     # --- the queue: first come, first served --------------------------------------
 
@@ -188,13 +198,29 @@ class GateState:
             self.probing = False
             self._probe_waits = _probe_waits()
         # Grow only when the limit was used: an idle gate learns nothing.
-        if busy * 2 >= self.limit:
-            step = 1.0 if self.limit < self.threshold else 1.0 / self.limit
-            self.limit = min(self.limit + step, float(self.max_in_flight))
+        if busy * 2 < self.limit:
+            return
+        step = 1.0 if self.limit < self.threshold else 1.0 / self.limit
+        grown = min(self.limit + step, float(self.max_in_flight))
+        if self.ceiling is not None and grown > self.ceiling:
+            # At the ceiling, look above it once in a while: the service may take more now.
+            self.at_ceiling += 1
+            if self.at_ceiling >= PROBE_CEILING_EVERY:
+                self.at_ceiling = 0
+                self.ceiling += 1
+            grown = min(grown, self.ceiling)
+        self.limit = grown
 
     def _refused(self, ticket: Ticket, verdict: Verdict) -> None:
         now = self.clock()
-        if ticket.started >= self.last_cut:  # sent knowing the last cut: cut again
+        if verdict is Verdict.OVERLOADED and ticket.in_flight >= int(self.limit):
+            # A 429 with the limit in use: the service takes fewer than were in flight.
+            # Stay just below that, not at half: it is a ceiling, not a congestion.
+            self.ceiling = max(ticket.in_flight - 1.0, 1.0)
+            self.limit = self.threshold = min(self.limit, self.ceiling)
+            self.at_ceiling = 0
+            self.last_cut = now
+        elif ticket.started >= self.last_cut:  # sent knowing the last cut: cut again
             self.threshold = max(self.limit * DECREASE, 1.0)
             self.limit = self.threshold
             self.last_cut = now
@@ -203,6 +229,7 @@ class GateState:
         if ticket.probe or (not self.probing and self.failures >= FAILURES_BEFORE_PROBING):
             self.probing = True
             self.limit = 1.0
+            self.ceiling = None  # it was failing: what it took before says little now
             self.probe_at = now + next(self._probe_waits)
 
 

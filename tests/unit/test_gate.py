@@ -14,6 +14,7 @@ from driver2_kp._deadline import Expired
 from driver2_kp._gate import (
     FIRST_PROBE_WAIT,
     LONGEST_PROBE_WAIT,
+    PROBE_CEILING_EVERY,
     AsyncGate,
     GateState,
     SyncGate,
@@ -143,6 +144,38 @@ def test_a_429_alone_never_takes_the_service_for_down() -> None:
         state.finish(ticket, Verdict.OVERLOADED)
     assert not state.probing
     assert state.limit == 1
+
+
+# --- a ceiling learned from 429s ------------------------------------------------------
+
+
+def test_a_429_with_the_limit_in_use_sets_a_ceiling_just_below_not_half() -> None:
+    state, _ = gate(32)  # limit 16
+    tickets = start(state, 16)
+    state.finish(tickets[-1], Verdict.OVERLOADED)  # 16 in flight were too many
+    assert (state.ceiling, state.limit) == (15.0, 15.0)
+
+
+def test_at_the_ceiling_one_request_looks_above_it_every_so_many_answers() -> None:
+    state = GateState(32, start_at=20, clock=Clock())
+    assert (state.limit, state.ceiling) == (20.0, 20.0)  # what the contract says
+    answered = 0
+    while state.limit == 20.0:
+        for ticket in start(state, 20):
+            state.finish(ticket, Verdict.ANSWERED)
+            answered += 1
+    assert state.ceiling == 21.0  # one step above, after the set number of answers at 20
+    assert 20.0 < state.limit <= 21.0
+    assert PROBE_CEILING_EVERY <= answered < PROBE_CEILING_EVERY + 40
+
+
+def test_probing_forgets_the_ceiling() -> None:
+    state = GateState(32, start_at=20, clock=Clock())
+    clock = state.clock
+    assert isinstance(clock, Clock)
+    fail_three(state, clock)
+    assert state.probing
+    assert state.ceiling is None
 
 
 # --- probing while the service fails --------------------------------------------------
