@@ -14,6 +14,7 @@ from driver2_kp import (
     AsyncCustomerLookup,
     AsyncDriver2Client,
     AsyncKPClient,
+    BulkItem,
     Candidate,
     ConfigurationError,
     Customer,
@@ -123,6 +124,10 @@ def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
         assert_type(result.kp_skipped_reason, KPSkipReason | None)
         assert_type(result.dropped_for_kp, tuple[str, ...])
         assert_type(lookup.search(criteria, role="driver"), SearchResult)
+        for item in lookup.search_many([criteria], ordered=True, concurrency=8):
+            assert_type(item, BulkItem[SearchResult])
+            assert_type(item.result, SearchResult | None)
+            assert_type(item.error, Driver2KPError | None)
         try:
             lookup.search(criteria)
         except DeadlineExceededError as late:
@@ -155,4 +160,6 @@ async def the_async_facade(settings: Settings) -> None:
         async for candidate in lookup.iter_candidates(result):
             assert_type(await lookup.select(candidate), Selection)
         assert_type(await lookup.search_kp(SearchCriteria(last_name="Peeters")), SearchResult)
+        async for item in lookup.search_many([SearchCriteria(last_name="Peeters")]):
+            assert_type(item.index, int)
         assert_type(await lookup.vehicle_parties(vin="WVWZZZ1JZXW000001"), dict[PartyRole, Party])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._bulk import BulkItem
 from ._criteria import SearchCriteria
 from ._deadline import Deadline
 from ._errors import (
@@ -83,6 +84,7 @@ __all__ = [
     "AsyncKPClient",
     "AuthenticationError",
     "BadRequestError",
+    "BulkItem",
     "Candidate",
     "ConfigurationError",
     "ConflictError",

@@ -141,6 +141,11 @@ class _Client:
         return self._retry
 
     @property
+    def max_in_flight(self) -> int:
+        """The most requests this client ever has in flight (its settings' bound)."""
+        return self._gate_state.max_in_flight
+
+    @property
     def in_flight_limit(self) -> int:
         """How many requests the gate lets through at once now (it adapts; see the docs)."""
         return int(self._gate_state.limit)

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Final, Self, TypeVar
 
 import attrs
 
+from ._bulk import BulkItem, Criteria, in_thread, run_each
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._deadline import Deadline
@@ -46,6 +47,7 @@ from ._rules import (
     advance,
     apply_vehicle_parties,
     candidates_of,
+    check_role,
     following_page,
     search_flow,
     search_kp_flow,
@@ -377,6 +379,55 @@ class CustomerLookup(_Lookup):
         """
         return vehicle_parties_of(self._run(vehicle_flow(plate=plate, vin=vin)))
 
+    def search_many(
+        self,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None = None,
+        concurrency: int | None = None,
+        ordered: bool = False,
+    ) -> Iterator[BulkItem[SearchResult]]:
+        """`search` each of ``criteria``, many at once; one `BulkItem` per input.
+
+        ``criteria`` is any iterable, read lazily: a million rows never sit in
+        memory. Items come as they complete, or in input order with
+        ``ordered=True``. One failed search never stops the run: its error is
+        on its item. ``concurrency`` caps the searches at once; by default the
+        client's gate finds what Driver2 takes.
+
+        It works where an event loop is already running (Jupyter, inside
+        ``asyncio.run``): the searches run in an event loop of their own, in a
+        thread of their own, on async twins of this lookup's clients (same
+        settings, timeouts and retries; a gate of their own). Leaving the loop
+        early cancels what is in flight, and the thread ends with it.
+        ``on_progress`` is then called from that thread.
+
+        Example::
+
+            for item in lookup.search_many(rows, ordered=True):
+                print(item.index, item.result.total if item.ok else item.error)
+        """
+        checked = check_role(role)
+        window = _window(concurrency, self._driver2)
+        driver2, kp = self._driver2, self._kp
+        deadline, on_progress = self.deadline, self._on_progress
+
+        def start() -> AsyncIterator[BulkItem[SearchResult]]:
+            twin = AsyncCustomerLookup(
+                AsyncDriver2Client(
+                    driver2.settings, timeouts=driver2.timeouts, retry=driver2.retry
+                ),
+                AsyncKPClient(kp.settings, timeouts=kp.timeouts, retry=kp.retry),
+                deadline=deadline,
+                on_progress=on_progress,
+            )
+            twin._owned = True
+            return _closing(
+                twin, twin.search_many(criteria, role=checked, ordered=ordered, concurrency=window)
+            )
+
+        return in_thread(start)
+
     def close(self) -> None:
         """Close the clients, if they were made by `from_settings`."""
         if self._owned:
@@ -485,6 +536,30 @@ class AsyncCustomerLookup(_Lookup):
         """A vehicle's owner, driver and lessee: see `CustomerLookup.vehicle_parties`."""
         return vehicle_parties_of(await self._run(vehicle_flow(plate=plate, vin=vin)))
 
+    def search_many(
+        self,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None = None,
+        concurrency: int | None = None,
+        ordered: bool = False,
+    ) -> AsyncIterator[BulkItem[SearchResult]]:
+        """`search` each of ``criteria``, many at once: see `CustomerLookup.search_many`.
+
+        ``criteria`` may be an async iterable too. Leave early with
+        ``contextlib.aclosing`` to cancel what is in flight at once.
+
+        Example::
+
+            async for item in lookup.search_many(rows):
+                print(item.index, item.ok)
+        """
+        checked = check_role(role)
+        window = _window(concurrency, self._driver2)
+        return run_each(
+            lambda each: self.search(each, role=checked), criteria, window=window, ordered=ordered
+        )
+
     async def aclose(self) -> None:
         """Close the clients, if they were made by `from_settings`."""
         if self._owned:
@@ -508,3 +583,31 @@ class AsyncCustomerLookup(_Lookup):
 def _one(ask: Ask[T]) -> LookupFlow[T]:
     """A flow of one ask, giving its answer: a further page."""
     return (yield from ask)
+
+
+_WINDOW_PER_SLOT: Final = 2
+"""Searches under way per place at the gate, by default: some wait on KP or a retry."""
+
+
+def _window(concurrency: int | None, driver2: SyncClient | AsyncClient) -> int:
+    """How many searches a bulk run keeps under way."""
+    if concurrency is None:
+        return _WINDOW_PER_SLOT * driver2.max_in_flight
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(
+            f"concurrency must be None or a whole number >= 1, not {concurrency!r}"
+        )
+    return concurrency
+
+
+async def _closing(
+    lookup: AsyncCustomerLookup, items: AsyncIterator[BulkItem[SearchResult]]
+) -> AsyncIterator[BulkItem[SearchResult]]:
+    """``items``, then ``lookup`` closed: however the run ends."""
+    try:
+        async for item in items:
+            yield item
+    finally:
+        if isinstance(items, AsyncGenerator):
+            await items.aclose()
+        await lookup.aclose()

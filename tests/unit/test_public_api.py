@@ -25,8 +25,16 @@ FACADE = [  # the facade: the rules of FAQ #1267, each name with an example
     "AppliedParties",
     "apply_vehicle_parties",
     "VehicleNotFoundError",
+    "BulkItem",
 ]
-FACADE_METHODS = ["search", "search_kp", "iter_candidates", "select", "vehicle_parties"]
+FACADE_METHODS = [
+    "search",
+    "search_kp",
+    "iter_candidates",
+    "select",
+    "vehicle_parties",
+    "search_many",
+]
 
 PUBLIC = {
     *FACADE,
