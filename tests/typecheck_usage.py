@@ -135,8 +135,9 @@ def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
             assert_type(late.step, str)
             assert_type(late.attempts, int)
             assert_type(late.last_error, Driver2KPError | None)
-        for candidate in lookup.iter_candidates(result):
+        for candidate in lookup.iter_candidates(result, ahead=2):
             assert_type(candidate.record, Customer | Person)
+        assert_type(lookup.all_candidates(result), list[Candidate])
         selection = lookup.select(lookup.search_kp(criteria).candidates[0])
         assert_type(selection, Selection)
         assert_type(selection.party.vat_number, str | None)
@@ -159,6 +160,7 @@ async def the_async_facade(settings: Settings) -> None:
         result = await lookup.search(SearchCriteria(phone="+32 9 223 44 55"))
         async for candidate in lookup.iter_candidates(result):
             assert_type(await lookup.select(candidate), Selection)
+        assert_type(await lookup.all_candidates(result), list[Candidate])
         assert_type(await lookup.search_kp(SearchCriteria(last_name="Peeters")), SearchResult)
         async for item in lookup.search_many([SearchCriteria(last_name="Peeters")]):
             assert_type(item.index, int)

@@ -52,10 +52,9 @@ from .driver2 import (
     create_customer_request,
     find_vehicles_request,
     get_customer_request,
-    next_page,
     search_customers_request,
 )
-from .kp import next_offset, search_persons_request
+from .kp import search_persons_request
 
 __all__ = [
     "KP_CRITERIA",
@@ -75,10 +74,10 @@ __all__ = [
     "check_role",
     "driver2_query",
     "dropped_for_kp",
-    "following_page",
     "import_key",
     "kp_query",
     "kp_skip_reason",
+    "later_pages",
     "search_flow",
     "search_kp_flow",
     "select_flow",
@@ -531,20 +530,28 @@ def search_kp_flow(
     return _result(criteria, role, query, persons, page)
 
 
-def following_page(
+def later_pages(
     query: CustomerQuery | PersonQuery, answer: CustomerPage | PersonPage
-) -> Ask[CustomerPage] | Ask[PersonPage] | None:
-    """R2: the ask for the page after ``answer``, or ``None`` if it was the last."""
+) -> list[Ask[CustomerPage] | Ask[PersonPage]]:
+    """R2: the asks for every page after ``answer``, in order: its totals tell them all.
+
+    >>> page = CustomerPage(items=(), page=1, page_size=10, total_items=23, total_pages=3)
+    >>> asks = later_pages(CustomerQuery(name="Pe"), page)
+    >>> [dict(ask.operation.call.params)["page"] for ask in asks]
+    ['2', '3']
+    """
     if isinstance(answer, CustomerPage):
-        number = next_page(answer)
-        if number is None or not isinstance(query, CustomerQuery):
-            return None
-        return _driver2_ask(query, number, Step.NEXT_PAGE)
-    offset = next_offset(answer)
-    if offset is None or not isinstance(query, PersonQuery):
-        return None
-    operation = search_persons_request(query, limit=PAGE_SIZE, offset=offset)
-    return Ask(Source.KP, Step.NEXT_PAGE, operation)
+        if not isinstance(query, CustomerQuery):
+            return []
+        numbers = range(answer.page + 1, answer.total_pages + 1)
+        return [_driver2_ask(query, number, Step.NEXT_PAGE) for number in numbers]
+    if not isinstance(query, PersonQuery) or not answer.items:
+        return []
+    offsets = range(answer.offset + len(answer.items), answer.total, PAGE_SIZE)
+    asks: list[Ask[CustomerPage] | Ask[PersonPage]] = [
+        _kp_ask(query, offset // PAGE_SIZE + 1, Step.NEXT_PAGE) for offset in offsets
+    ]
+    return asks
 
 
 def select_flow(candidate: Candidate) -> LookupFlow[Selection]:

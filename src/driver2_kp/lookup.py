@@ -20,9 +20,13 @@ within one overall deadline, and report progress to an optional callback.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from types import TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
@@ -34,6 +38,7 @@ from ._criteria import SearchCriteria
 from ._deadline import Deadline
 from ._errors import ConfigurationError, Driver2KPError
 from ._http import Observer, Send, Sleep
+from ._models import CustomerPage, PersonPage
 from ._party import Party, PartyRole, Source
 from ._rules import (
     AppliedParties,
@@ -48,7 +53,7 @@ from ._rules import (
     apply_vehicle_parties,
     candidates_of,
     check_role,
-    following_page,
+    later_pages,
     search_flow,
     search_kp_flow,
     select_flow,
@@ -265,8 +270,8 @@ class CustomerLookup(_Lookup):
         """The KP client, for what the rules do not cover."""
         return self._kp
 
-    def _run(self, flow: LookupFlow[T]) -> T:
-        run = self._start()
+    def _run(self, flow: LookupFlow[T], run: _Run | None = None) -> T:
+        run = run or self._start()
         step = advance(flow)
         while isinstance(step, Ask):
             client = self._client(step)
@@ -329,22 +334,49 @@ class CustomerLookup(_Lookup):
         """
         return self._run(search_kp_flow(criteria, role=role, page=page))
 
-    def iter_candidates(self, result: SearchResult) -> Iterator[Candidate]:
+    def iter_candidates(self, result: SearchResult, *, ahead: int = 1) -> Iterator[Candidate]:
         """Every candidate from ``result``'s source: its page, then the next ones (R2).
 
-        Lazy: a page is fetched only when the one before it is used up, each
-        within the lookup deadline of its own.
+        Lazy, with ``ahead`` pages (default 1) fetched in the background while
+        the one before is used up: a caller who stops after 15 candidates has
+        paid for 3 pages, not all of them. ``ahead=0`` fetches a page only when
+        it is reached. Each page has the lookup deadline of its own.
 
         Example::
 
             names = [c.name for c in lookup.iter_candidates(result)]
         """
-        yield from result.candidates
-        ask = following_page(result.query, result.answer)
-        while ask is not None:
-            answer = self._run(_one(ask))
-            yield from candidates_of(answer)
-            ask = following_page(result.query, answer)
+        asks = iter(later_pages(result.query, result.answer))
+        # Leaving early lets the pages asked for ahead come (no more than ``ahead``).
+        with ThreadPoolExecutor(max(_check_ahead(ahead), 1), _PAGES) as pool:
+
+            def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
+                return pool.submit(self._run, _one(ask))
+
+            coming = deque(fetch(a) for a in islice(asks, ahead))
+            yield from result.candidates  # while they are used up, the next page comes
+            while coming or _more(asks, coming, fetch):
+                answer = coming.popleft().result()
+                coming.extend(fetch(a) for a in islice(asks, min(ahead, 1)))
+                yield from candidates_of(answer)
+
+    def all_candidates(self, result: SearchResult) -> list[Candidate]:
+        """Every candidate of every page of ``result`` (R2): the other pages fetched at once.
+
+        The first page says how many there are; the others are then fetched
+        concurrently, through the client's gate, within one lookup deadline.
+
+        Example::
+
+            everyone = lookup.all_candidates(lookup.search(SearchCriteria(last_name="Pe")))
+        """
+        asks = later_pages(result.query, result.answer)
+        if not asks:
+            return list(result.candidates)
+        run = self._start()
+        with ThreadPoolExecutor(len(asks), _PAGES) as pool:
+            answers = list(pool.map(lambda ask: self._run(_one(ask), run), asks))
+        return [*result.candidates, *(c for answer in answers for c in candidates_of(answer))]
 
     def select(self, candidate: Candidate) -> Selection:
         """The party for ``candidate``; a KP candidate is imported into Driver2 first (R8-R10).
@@ -483,8 +515,8 @@ class AsyncCustomerLookup(_Lookup):
         """The KP client, for what the rules do not cover."""
         return self._kp
 
-    async def _run(self, flow: LookupFlow[T]) -> T:
-        run = self._start()
+    async def _run(self, flow: LookupFlow[T], run: _Run | None = None) -> T:
+        run = run or self._start()
         step = advance(flow)
         while isinstance(step, Ask):
             client = self._client(step)
@@ -515,16 +547,41 @@ class AsyncCustomerLookup(_Lookup):
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
         return await self._run(search_kp_flow(criteria, role=role, page=page))
 
-    async def iter_candidates(self, result: SearchResult) -> AsyncIterator[Candidate]:
+    async def iter_candidates(
+        self, result: SearchResult, *, ahead: int = 1
+    ) -> AsyncIterator[Candidate]:
         """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
-        for candidate in result.candidates:
-            yield candidate
-        ask = following_page(result.query, result.answer)
-        while ask is not None:
-            answer = await self._run(_one(ask))
-            for candidate in candidates_of(answer):
+        asks = iter(later_pages(result.query, result.answer))
+        fetch = self._run_one
+        coming = deque(fetch(a) for a in islice(asks, _check_ahead(ahead)))
+        try:
+            for candidate in result.candidates:  # while they are used up, the next page comes
                 yield candidate
-            ask = following_page(result.query, answer)
+            while coming or _more(asks, coming, fetch):
+                answer = await coming.popleft()
+                coming.extend(fetch(a) for a in islice(asks, min(ahead, 1)))
+                for candidate in candidates_of(answer):
+                    yield candidate
+        finally:  # leaving early lets the pages asked for ahead come, as a blocking one does
+            await asyncio.gather(*coming, return_exceptions=True)
+
+    def _run_one(self, ask: Ask[CustomerPage] | Ask[PersonPage]) -> asyncio.Task[Any]:
+        return asyncio.ensure_future(self._run(_one(ask)))
+
+    async def all_candidates(self, result: SearchResult) -> list[Candidate]:
+        """Every candidate of every page: see `CustomerLookup.all_candidates`."""
+        run = self._start()
+        fetches = [
+            asyncio.ensure_future(self._run(_one(ask), run))
+            for ask in later_pages(result.query, result.answer)
+        ]
+        try:
+            answers = await asyncio.gather(*fetches)
+        finally:  # one failed: the others are of no use
+            for fetch in fetches:
+                fetch.cancel()
+            await asyncio.gather(*fetches, return_exceptions=True)
+        return [*result.candidates, *(c for answer in answers for c in candidates_of(answer))]
 
     async def select(self, candidate: Candidate) -> Selection:
         """The party for ``candidate``, imported from KP if need be: see `CustomerLookup.select`."""
@@ -583,6 +640,29 @@ class AsyncCustomerLookup(_Lookup):
 def _one(ask: Ask[T]) -> LookupFlow[T]:
     """A flow of one ask, giving its answer: a further page."""
     return (yield from ask)
+
+
+_PAGES: Final = "driver2-kp-page"
+F = TypeVar("F")
+
+
+def _more(
+    asks: Iterator[Ask[CustomerPage] | Ask[PersonPage]],
+    coming: deque[F],
+    fetch: Callable[[Ask[CustomerPage] | Ask[PersonPage]], F],
+) -> bool:
+    """Start fetching the next page, if there is one (nothing is fetched ahead)."""
+    ask = next(asks, None)
+    if ask is None:
+        return False
+    coming.append(fetch(ask))
+    return True
+
+
+def _check_ahead(ahead: int) -> int:
+    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
+        raise ConfigurationError(f"ahead must be a whole number of pages >= 0, not {ahead!r}")
+    return ahead
 
 
 _WINDOW_PER_SLOT: Final = 2

@@ -132,7 +132,7 @@ async def test_r2_any_page_can_be_asked_for(scene: Scene) -> None:
 async def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
     async with scene.async_lookup() as lookup:
         result = await lookup.search(PEETERS)
-        candidates = lookup.iter_candidates(result)
+        candidates = lookup.iter_candidates(result, ahead=0)
         assert isinstance(candidates, AsyncGenerator)
         first_fifteen: list[Candidate] = []
         async with aclosing(candidates):
@@ -143,6 +143,23 @@ async def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> Non
     assert numbers(first_fifteen)[:10] == numbers(result.candidates)
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
     assert pages == ["1", "2"]
+
+
+async def test_r2_the_next_page_is_fetched_ahead_and_no_further(scene: Scene) -> None:
+    async with scene.async_lookup() as lookup:
+        result = await lookup.search(PEETERS)
+        taken: list[Candidate] = []
+        async with aclosing(lookup.iter_candidates(result)) as candidates:  # type: ignore[type-var]
+            async for candidate in candidates:
+                taken.append(candidate)
+                if len(taken) == 15:
+                    break
+        everyone = await lookup.all_candidates(result)
+    pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+    assert pages[:3] == ["1", "2", "3"]  # page 3 came while page 2 was used; no further
+    assert sorted(pages[3:]) == ["2", "3", "4", "5", "6"]  # all_candidates: the others at once
+    assert numbers(taken) == numbers(everyone)[:15]
+    assert len(everyone) == len(set(numbers(everyone))) == 59
 
 
 async def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> None:
@@ -156,7 +173,7 @@ async def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) 
 async def test_r2_kp_results_page_lazily_too(scene: Scene) -> None:
     async with scene.async_lookup() as lookup:
         result = await lookup.search_kp(PEETERS)
-        candidates = lookup.iter_candidates(result)
+        candidates = lookup.iter_candidates(result, ahead=0)
         assert isinstance(candidates, AsyncGenerator)
         first_25: list[Candidate] = []
         async with aclosing(candidates):

@@ -131,10 +131,21 @@ def test_r2_any_page_can_be_asked_for(scene: Scene) -> None:
 def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
     with scene.lookup() as lookup:
         result = lookup.search(PEETERS)
-        first_fifteen = list(itertools.islice(lookup.iter_candidates(result), 15))
+        first_fifteen = list(itertools.islice(lookup.iter_candidates(result, ahead=0), 15))
     assert numbers(first_fifteen)[:10] == numbers(result.candidates)
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
     assert pages == ["1", "2"]
+
+
+def test_r2_the_next_page_is_fetched_ahead_and_no_further(scene: Scene) -> None:
+    with scene.lookup() as lookup:
+        result = lookup.search(PEETERS)
+        taken = list(itertools.islice(lookup.iter_candidates(result), 15))
+        pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+        everyone = lookup.all_candidates(result)
+    assert pages == ["1", "2", "3"]  # page 3 came while page 2 was used; no further
+    assert numbers(taken) == numbers(everyone)[:15]
+    assert len(everyone) == len(set(numbers(everyone))) == 59
 
 
 def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> None:
@@ -148,7 +159,7 @@ def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> Non
 def test_r2_kp_results_page_lazily_too(scene: Scene) -> None:
     with scene.lookup() as lookup:
         result = lookup.search_kp(PEETERS)
-        first_25 = list(itertools.islice(lookup.iter_candidates(result), 25))
+        first_25 = list(itertools.islice(lookup.iter_candidates(result, ahead=0), 25))
     assert (result.total, len(result.candidates)) == (224, 10)
     assert len(set(kp_ids(first_25))) == 25
     offsets = [e.request.url.params["offset"] for e in scene.sent("kp", "GET", "/personen")]

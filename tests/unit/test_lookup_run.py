@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from driver2_kp import Deadline, Progress, Step, Timeouts
+from driver2_kp import ConfigurationError, Deadline, Progress, Step, Timeouts
 from driver2_kp._http import Send, Sleep
-from driver2_kp.lookup import _Run
+from driver2_kp.lookup import _check_ahead, _Run
 
 DRIVER2 = Timeouts(read=60, deadline=300)
 
@@ -67,3 +67,9 @@ def test_r13_progress_tells_each_attempt_and_wait() -> None:
 
 def test_no_callback_means_no_observer() -> None:
     assert _Run(60.0, None, Clock()).observer(Step.SEARCH_KP) is None
+
+
+@pytest.mark.parametrize("ahead", [-1, 1.5, True])
+def test_a_look_ahead_that_is_not_a_whole_number_of_pages_is_refused(ahead: object) -> None:
+    with pytest.raises(ConfigurationError, match="ahead"):
+        _check_ahead(ahead)  # type: ignore[arg-type]

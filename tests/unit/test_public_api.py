@@ -34,6 +34,7 @@ FACADE_METHODS = [
     "select",
     "vehicle_parties",
     "search_many",
+    "all_candidates",
 ]
 
 PUBLIC = {

@@ -64,9 +64,9 @@ from driver2_kp._rules import (
     check_role,
     driver2_query,
     dropped_for_kp,
-    following_page,
     import_key,
     kp_query,
+    later_pages,
     search_flow,
     search_kp_flow,
     select_flow,
@@ -327,36 +327,40 @@ def kp_slice(offset: int, count: int, total: int) -> PersonPage:
     return PersonPage(items=(make_person(),) * count, total=total, limit=10, offset=offset)
 
 
-def test_r2_after_driver2_page_1_of_3_comes_page_2_with_the_same_criteria() -> None:
+def test_r2_after_driver2_page_1_of_3_come_pages_2_and_3_with_the_same_criteria() -> None:
     query = CustomerQuery(name="Peeters", postcode="2000")
-    ask = following_page(query, driver2_page(1, of=3))
-    assert ask is not None
-    assert (ask.source, ask.step) == (Source.DRIVER2, Step.NEXT_PAGE)
-    assert ask.operation.call.params == (("name", "Peeters"), ("postcode", "2000"), ("page", "2"))
+    asks = later_pages(query, driver2_page(1, of=3))
+    assert [(ask.source, ask.step) for ask in asks] == [(Source.DRIVER2, Step.NEXT_PAGE)] * 2
+    assert [ask.operation.call.params for ask in asks] == [
+        (("name", "Peeters"), ("postcode", "2000"), ("page", "2")),
+        (("name", "Peeters"), ("postcode", "2000"), ("page", "3")),
+    ]
 
 
 def test_r2_after_the_last_driver2_page_comes_nothing() -> None:
-    assert following_page(CustomerQuery(name="Peeters"), driver2_page(3, of=3)) is None
-    assert following_page(CustomerQuery(name="Peeters"), found()) is None
+    assert later_pages(CustomerQuery(name="Peeters"), driver2_page(3, of=3)) == []
+    assert later_pages(CustomerQuery(name="Peeters"), found()) == []
 
 
-def test_r2_after_a_kp_slice_comes_the_next_10_from_where_it_ended() -> None:
+def test_r2_after_a_kp_slice_come_the_next_tens_from_where_it_ended() -> None:
     query = PersonQuery(last_name="Peeters", postcode="2000")
-    ask = following_page(query, kp_slice(offset=0, count=10, total=25))
-    assert ask is not None
-    assert (ask.source, ask.step) == (Source.KP, Step.NEXT_PAGE)
-    assert params(ask) == {"nachname": "Peeters", "plz": "2000", "limit": "10", "offset": "10"}
+    asks = later_pages(query, kp_slice(offset=0, count=10, total=25))
+    assert [(ask.source, ask.step) for ask in asks] == [(Source.KP, Step.NEXT_PAGE)] * 2
+    assert [params(ask) for ask in asks] == [
+        {"nachname": "Peeters", "plz": "2000", "limit": "10", "offset": "10"},
+        {"nachname": "Peeters", "plz": "2000", "limit": "10", "offset": "20"},
+    ]
 
 
 def test_r2_after_the_last_kp_slice_comes_nothing() -> None:
     query = PersonQuery(last_name="Peeters")
-    assert following_page(query, kp_slice(offset=20, count=5, total=25)) is None
-    assert following_page(query, kp_slice(offset=0, count=0, total=0)) is None
+    assert later_pages(query, kp_slice(offset=20, count=5, total=25)) == []
+    assert later_pages(query, kp_slice(offset=0, count=0, total=0)) == []
 
 
 def test_r2_a_page_of_one_source_is_never_continued_with_the_query_of_the_other() -> None:
-    assert following_page(PersonQuery(last_name="Peeters"), driver2_page(1, of=3)) is None
-    assert following_page(CustomerQuery(name="Peeters"), kp_slice(0, 10, 25)) is None
+    assert later_pages(PersonQuery(last_name="Peeters"), driver2_page(1, of=3)) == []
+    assert later_pages(CustomerQuery(name="Peeters"), kp_slice(0, 10, 25)) == []
 
 
 def test_r2_search_page_2_asks_driver2_for_page_2() -> None:
