@@ -1,120 +1,127 @@
-"""One attempt: a request sent and its answer read, detached from the caller that waits for it.
+"""One attempt, sent by its caller and never waited for past the caller's deadline.
 
-A caller waits for an attempt only until its deadline. The attempt itself runs
-on, in a thread (sync) or a task (async) of its own, to its own end: an answer,
-or at most `Timeouts.longest_attempt` (its phases' timeouts added up, so that a
-gateway trickling an answer cannot hold it forever). It keeps its place at the gate until then,
-because Driver2 is working on it whether anyone still waits or not; so callers
-who give up never let more than the bound reach Driver2.
+Blocking: each phase of the attempt (waiting for a connection, connecting,
+writing, reading) gets the configured timeout or the time the caller has left
+when the phase starts, whichever is shorter (`AttemptTimeouts`), and the
+answer's body is read only while time is left (`bounded`). Async: the attempt
+is cancelled the moment the deadline passes.
 
-A request never goes out after its caller's deadline: waiting for a
-connection and connecting are cut to the time the caller has left. Once the
-request is being written, it runs to its end.
+A request given up on after it went out is not forgotten: Driver2 may still be
+working on it. Its place at the gate stays taken (a *ghost*) until the request
+could have lasted no longer (`Timeouts.longest_attempt` after it began), so
+that callers who give up never let more than the bound reach Driver2.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Iterator
-from concurrent.futures import Future
-from typing import Final
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 import httpx
 
 from ._deadline import Deadline, Expired
-from ._gate import Slot, Verdict, verdict_of
-from ._logs import sending
+from ._retry import Timeouts
 
-__all__ = ["GOING_OUT", "OUTLASTED", "attempt_timeout", "run_async_attempt", "run_attempt"]
+__all__ = ["ANSWER", "GOING_OUT", "AttemptTimeouts", "Sent", "bounded", "phase_of"]
 
 GOING_OUT: Final = "for the request to go out"
-"""What a caller whose deadline passed before its request was sent was waiting for."""
-OUTLASTED: Final = "the answer took longer than an attempt may last"
+"""What a caller whose deadline passed before its request went out was waiting for."""
+ANSWER: Final = "for the answer"
+_PHASES: Final = ("connect", "read", "write", "pool")
+_PHASE_OF: Final[Mapping[type[BaseException], str]] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+_SHORTEST: Final = 0.001  # httpx reads 0 as "no wait at all"; keep a sliver
 
 
-def attempt_timeout(configured: httpx.Timeout, deadline: Deadline) -> httpx.Timeout:
-    """``configured``, with the wait for a connection and the connect cut to the time left.
+def phase_of(error: BaseException) -> str | None:
+    """The phase an httpx timeout happened in (``read``, ...), or ``None``."""
+    return _PHASE_OF.get(type(error))
 
-    `Expired` if none is left: the request must not go out.
+
+class AttemptTimeouts(Mapping[str, float]):
+    """One attempt's httpx timeouts, each cut to the caller's time left when its phase starts.
+
+    httpcore reads ``pool``, ``connect``, ``write`` and ``read`` from the
+    request's ``timeout`` extension as each phase begins. This mapping answers
+    with the configured timeout or the time left before the deadline, whichever
+    is shorter, and remembers which phases the deadline cut: a timeout of such
+    a phase is the deadline, not a slow service.
     """
-    left = deadline.left()
-    if left <= 0:
-        raise Expired(GOING_OUT)
-    return httpx.Timeout(
-        connect=left if configured.connect is None else min(configured.connect, left),
-        read=configured.read,
-        write=configured.write,
-        pool=left if configured.pool is None else min(configured.pool, left),
-    )
+
+    def __init__(self, timeouts: Timeouts, deadline: Deadline) -> None:
+        self._timeouts = timeouts
+        self._deadline = deadline
+        self.cut: set[str] = set()
+        """The phases whose timeout the deadline shortened."""
+
+    def __getitem__(self, phase: str) -> float:
+        if phase not in _PHASES:
+            raise KeyError(phase)
+        configured: float = getattr(self._timeouts, phase)
+        left = self._deadline.left()
+        if left < configured:
+            self.cut.add(phase)
+            return max(left, _SHORTEST)
+        return configured
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_PHASES)
+
+    def __len__(self) -> int:
+        return len(_PHASES)
+
+    def __repr__(self) -> str:
+        return f"AttemptTimeouts({self._timeouts!r}, left={self._deadline.left():.3f})"
 
 
 class _Bounded(httpx.SyncByteStream):
-    """An answer's body, read only until ``until``: no attempt outlasts its longest."""
+    """An answer's body, read only while its caller's deadline has not passed."""
 
-    def __init__(self, stream: httpx.SyncByteStream, request: httpx.Request, until: float) -> None:
+    def __init__(self, stream: httpx.SyncByteStream, deadline: Deadline) -> None:
         self._stream = stream
-        self._request = request
-        self._until = until
+        self._deadline = deadline
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._stream:
-            if time.monotonic() > self._until:
-                raise httpx.ReadTimeout(OUTLASTED, request=self._request)
+            if self._deadline.left() <= 0:  # a gateway trickling the answer: no more waiting
+                raise Expired(ANSWER, sent=True)
             yield chunk
 
     def close(self) -> None:
         self._stream.close()
 
 
-def run_attempt(
-    http: httpx.Client,
-    request: httpx.Request,
-    slot: Slot,
-    answer: Future[httpx.Response],
-    limit: float,
-) -> None:
-    """Send ``request`` and read its answer into ``answer``, for at most ``limit`` seconds.
-
-    Runs in a thread of its own; ``slot.verdict`` says what the outcome taught,
-    and the caller releases the slot once this returns.
-    """
-    until = time.monotonic() + limit
+def bounded(response: httpx.Response, deadline: Deadline) -> httpx.Response:
+    """Read the body of a streamed ``response`` until ``deadline``; `Expired` past it."""
     try:
-        with sending():
-            response = http.send(request, stream=True)
-            try:
-                stream = response.stream
-                assert isinstance(stream, httpx.SyncByteStream)
-                response.stream = _Bounded(stream, request, until)
-                response.read()
-            finally:
-                response.close()
-    except BaseException as error:  # handed to the caller, who translates it
-        slot.verdict = verdict_of(error)
-        answer.set_exception(error)
-    else:
-        slot.verdict = verdict_of(response)
-        answer.set_result(response)
-
-
-async def run_async_attempt(
-    http: httpx.AsyncClient, request: httpx.Request, slot: Slot, limit: float
-) -> httpx.Response:
-    """Send ``request`` and read its answer, for at most ``limit`` seconds, as a task of its own.
-
-    ``slot.verdict`` says what the outcome taught; the slot is released when
-    the task ends, by whoever made it.
-    """
-    try:
-        async with asyncio.timeout(limit):
-            with sending():
-                response = await http.send(request)
-    except TimeoutError:
-        slot.verdict = Verdict.FAILED
-        raise httpx.ReadTimeout(OUTLASTED, request=request) from None
-    except BaseException as error:
-        slot.verdict = verdict_of(error)
-        raise
-    slot.verdict = verdict_of(response)
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        response.stream = _Bounded(stream, deadline)
+        response.read()
+    finally:
+        response.close()
     return response
+
+
+class Sent:
+    """Whether a request went out, from httpcore's trace of it (``extensions["trace"]``)."""
+
+    def __init__(self) -> None:
+        self.out = False
+        """Whether the request's headers began to be written."""
+
+    def _saw(self, event: str) -> None:
+        if event.endswith("send_request_headers.started"):
+            self.out = True
+
+    def trace(self, event: str, _: dict[str, Any]) -> None:
+        """Httpcore's trace callback, for a blocking client."""
+        self._saw(event)
+
+    async def async_trace(self, event: str, _: dict[str, Any]) -> None:
+        """Httpcore's trace callback, for an async client."""
+        self._saw(event)

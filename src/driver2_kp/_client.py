@@ -9,11 +9,9 @@ decided by `driver2_kp._http.call_flow`.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import platform
-import threading
-from collections.abc import Mapping
-from concurrent.futures import Future
+import time
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -21,10 +19,10 @@ from typing import Final, Self, TypeVar
 import attrs
 import httpx
 
-from ._attempt import attempt_timeout, run_async_attempt, run_attempt
+from ._attempt import ANSWER, GOING_OUT, AttemptTimeouts, Sent, bounded, phase_of
 from ._deadline import Deadline, Expired
 from ._errors import TransportError
-from ._gate import AsyncGate, GateState, Slot, SyncGate
+from ._gate import AsyncGate, GateState, Slot, SyncGate, verdict_of
 from ._http import (
     Authorize,
     Call,
@@ -36,7 +34,7 @@ from ._http import (
     run_async,
     run_sync,
 )
-from ._logs import install
+from ._logs import install, sending
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
 from ._token import AsyncTokens, SyncTokens, Token, TokenCache
@@ -59,8 +57,6 @@ USER_AGENT: Final = (
 )
 """The ``User-Agent`` of every request, so that a service's operators can tell us apart."""
 
-_ATTEMPT: Final = "driver2-kp-attempt"
-"""The name of the thread a blocking client sends an attempt from."""
 
 install()  # personal data out of httpx's and httpcore's records of our requests
 
@@ -89,6 +85,39 @@ class _Plan:
     timeouts: Timeouts
     authorize: bool
     step: str | None
+
+
+def _closed(call: Call) -> TransportError:
+    return TransportError("the client is closed", service=call.service, endpoint=call.endpoint)
+
+
+class _Attempt:
+    """One attempt under way: its place at the gate, whether it went out, its timeouts."""
+
+    def __init__(self, plan: _Plan, slot: Slot) -> None:
+        self.plan = plan
+        self.slot = slot
+        self.sent = Sent()
+        self.began = time.monotonic()
+        self.timeouts = AttemptTimeouts(plan.timeouts, plan.deadline)
+
+    def failed(self, error: BaseException, *, closed: bool) -> BaseException:
+        """What to raise for an attempt that ended in ``error``; what the gate learns of it."""
+        cut = isinstance(error, httpx.TimeoutException) and phase_of(error) in self.timeouts.cut
+        if cut or isinstance(error, Expired | TimeoutError):  # our deadline, not the service
+            return self._given_up()
+        self.slot.verdict = verdict_of(error)
+        if not isinstance(error, Exception):  # cancelled or interrupted: we gave up too
+            self._given_up()
+        if isinstance(error, RuntimeError) and closed:  # closed under it: say so, our words
+            return _closed(self.plan.call)
+        return error
+
+    def _given_up(self) -> Expired:
+        """The caller gave up: a request that went out leaves a ghost at the gate."""
+        if self.sent.out:
+            self.slot.ghost_until = self.began + self.plan.timeouts.longest_attempt
+        return Expired(ANSWER if self.sent.out else GOING_OUT, sent=self.sent.out)
 
 
 class _Client:
@@ -181,19 +210,23 @@ class _Client:
         )
 
     def _request(
-        self, http: httpx.Client | httpx.AsyncClient, plan: _Plan, send: Send
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        attempt: _Attempt,
+        send: Send,
+        trace: Callable[..., object],
     ) -> httpx.Request:
-        """The request of one attempt, built once it has its place at the gate."""
-        timeout = attempt_timeout(send.timeout, plan.deadline)
+        """The request of one attempt, built once it has its place at the gate.
+
+        No request goes out after its caller's deadline: `Expired` if none is left.
+        """
+        if attempt.plan.deadline.left() <= 0:
+            raise Expired(GOING_OUT)
         headers = {"User-Agent": USER_AGENT}
         headers |= {name: secret.reveal() for name, secret in self._endpoint_headers.items()}
         if send.token is not None:
             headers["Authorization"] = f"Bearer {send.token}"
-        return plan.call.request(http, self._base_url, headers, timeout)
-
-    @staticmethod
-    def _closed(call: Call) -> TransportError:
-        return TransportError("the client is closed", service=call.service, endpoint=call.endpoint)
+        return attempt.plan.call.request(http, self._base_url, headers, attempt.timeouts, trace)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -262,45 +295,28 @@ class SyncClient(_Client):
     def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
-                raise self._closed(plan.call)
-            slot = self._gate.acquire(plan.deadline)
-            answer: Future[httpx.Response] = Future()
+                raise _closed(plan.call)
+            attempt = _Attempt(plan, self._gate.acquire(plan.deadline))
             try:
-                request = self._request(self._http, plan, instruction)
-                # The caller's context goes along: request ids and tracing in hooks.
-                context = contextvars.copy_context()
-                threading.Thread(
-                    target=context.run,
-                    args=(self._attempt, request, slot, answer, plan.timeouts.longest_attempt),
-                    name=_ATTEMPT,
-                    daemon=True,
-                ).start()
-            except BaseException:
-                self._gate.release(slot)
-                raise
-            try:
-                return answer.result(timeout=max(plan.deadline.left(), 0.0))
-            except TimeoutError:
-                raise Expired("for the answer", sent=True) from None
-            except RuntimeError:
-                if self._http.is_closed:  # closed while it was sent: say so, in our words
-                    raise self._closed(plan.call) from None
-                raise
+                request = self._request(self._http, attempt, instruction, attempt.sent.trace)
+                with sending():
+                    response = bounded(self._http.send(request, stream=True), plan.deadline)
+            except BaseException as error:
+                failure = attempt.failed(error, closed=self._http.is_closed)
+                if failure is error:
+                    raise
+                raise failure from None
+            else:
+                attempt.slot.verdict = verdict_of(response)
+                return response
+            finally:
+                self._gate.release(attempt.slot)
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
             return self._tokens.get(instruction.refused, plan.deadline)
 
         return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
-
-    def _attempt(
-        self, request: httpx.Request, slot: Slot, answer: Future[httpx.Response], limit: float
-    ) -> None:
-        """One attempt, in a thread of its own; its place at the gate is given back after."""
-        try:
-            run_attempt(self._http, request, slot, answer, limit)
-        finally:
-            self._gate.release(slot)
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
@@ -341,7 +357,6 @@ class AsyncClient(_Client):
         )
         self._http = http_client or httpx.AsyncClient(transport=transport, limits=self._limits)
         self._gate = AsyncGate(self._gate_state)
-        self._attempts: set[asyncio.Task[httpx.Response]] = set()
         self._tokens = (
             None
             if self._token_operation is None
@@ -373,29 +388,23 @@ class AsyncClient(_Client):
     async def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         async def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
-                raise self._closed(plan.call)
-            slot = await self._gate.acquire(plan.deadline)
+                raise _closed(plan.call)
+            attempt = _Attempt(plan, await self._gate.acquire(plan.deadline))
             try:
-                request = self._request(self._http, plan, instruction)
-            except BaseException:
-                self._gate.release(slot)
-                raise
-            limit = plan.timeouts.longest_attempt
-            attempt = asyncio.ensure_future(run_async_attempt(self._http, request, slot, limit))
-            # Given back when the attempt ends, however: even cancelled before it began.
-            attempt.add_done_callback(lambda _: self._gate.release(slot))
-            self._attempts.add(attempt)
-            attempt.add_done_callback(self._attempts.discard)
-            attempt.add_done_callback(_retrieve)
-            try:
+                request = self._request(self._http, attempt, instruction, attempt.sent.async_trace)
                 async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
-                    return await asyncio.shield(attempt)
-            except TimeoutError:
-                raise Expired("for the answer", sent=True) from None
-            except asyncio.CancelledError:
-                if attempt.cancelled() and not _being_cancelled():
-                    raise self._closed(plan.call) from None  # aclose did it, not our caller
-                raise
+                    with sending():
+                        response = await self._http.send(request)
+            except BaseException as error:
+                failure = attempt.failed(error, closed=self._http.is_closed)
+                if failure is error:
+                    raise
+                raise failure from None
+            else:
+                attempt.slot.verdict = verdict_of(response)
+                return response
+            finally:
+                self._gate.release(attempt.slot)
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
@@ -404,12 +413,9 @@ class AsyncClient(_Client):
         return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
 
     async def aclose(self) -> None:
-        """Cancel the attempts still running; close the pool (unless it is ``http_client``)."""
+        """Close the connection pool (unless it is the caller's ``http_client``)."""
         if self._tokens is not None:
             self._tokens.close()
-        for attempt in list(self._attempts):
-            attempt.cancel()
-        await asyncio.gather(*self._attempts, return_exceptions=True)
         if self._owned:
             await self._http.aclose()
 
@@ -423,16 +429,3 @@ class AsyncClient(_Client):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def _retrieve(attempt: asyncio.Task[httpx.Response]) -> None:
-    # A caller that stopped waiting leaves the attempt's error unread: read it
-    # here, or the event loop reports "exception was never retrieved".
-    if not attempt.cancelled():
-        attempt.exception()
-
-
-def _being_cancelled() -> bool:
-    """Whether the current task is being cancelled (by its caller, not by us)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0

@@ -16,9 +16,10 @@ back up, doubling each round (slow start) to half of where it was, then growing
 by one a round.
 
 Callers beyond the limit queue in arrival order, each within its own deadline.
-A request keeps its place until it ends, even after its caller stopped waiting
-for it: Driver2 is still working on it. `GateState` decides; `SyncGate` and
-`AsyncGate` only wait and wake.
+A request its caller gave up on after it went out leaves a *ghost*: Driver2 may
+still be working on it, so its place stays taken for as long as the request
+could have lasted. `GateState` decides; `SyncGate` and `AsyncGate` only wait and
+wake.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import heapq
 import math
 import threading
 import time
@@ -132,6 +134,8 @@ class GateState:
     at_ceiling: int = 0
     """Answers since the limit reached the ceiling, towards the next look above it."""
     _probe_waits: Iterator[float] = attrs.field(factory=_probe_waits, repr=False)
+    _ghosts: list[float] = attrs.field(factory=list, repr=False)
+    """When each request given up on after it went out stops counting (a heap)."""
     _queue: deque[object] = attrs.field(factory=deque, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -156,11 +160,20 @@ class GateState:
         """Seconds until ``waiter`` may start: 0 now, ``inf`` when a request must end first."""
         if self._queue[0] is not waiter:
             return math.inf
+        now = self.clock()
+        self._bury(now)
+        # A ghost frees its place by itself: wake up then, if nothing comes first.
+        freed_at = self._ghosts[0] - now if self._ghosts else math.inf
         if self.probing:
             if self.in_flight:
-                return math.inf
-            return max(self.probe_at - self.clock(), 0.0) if self.spaced else 0.0
-        return 0.0 if self.in_flight < int(self.limit) else math.inf
+                return freed_at
+            return max(self.probe_at - now, 0.0) if self.spaced else 0.0
+        return 0.0 if self.in_flight < int(self.limit) else freed_at
+
+    def _bury(self, now: float) -> None:
+        while self._ghosts and self._ghosts[0] <= now:
+            heapq.heappop(self._ghosts)
+            self.in_flight -= 1
 
     def pause(self, waiter: object, deadline: Deadline) -> float:
         """How long ``waiter`` waits before asking again, 0 once it may start.
@@ -181,10 +194,17 @@ class GateState:
         self.in_flight += 1
         return Ticket(self.clock(), self.in_flight, self.probing)
 
-    def finish(self, ticket: Ticket, verdict: Verdict) -> None:
-        """Learn from a request's outcome."""
+    def finish(self, ticket: Ticket, verdict: Verdict, *, ghost_until: float | None = None) -> None:
+        """Learn from a request's outcome.
+
+        ``ghost_until``: the caller gave up on a request that had gone out.
+        Driver2 may still be working on it, so it keeps its place until then.
+        """
         busy = max(ticket.in_flight, self.in_flight)  # the most in flight while it was
-        self.in_flight -= 1
+        if ghost_until is not None and ghost_until > self.clock():
+            heapq.heappush(self._ghosts, ghost_until)
+        else:
+            self.in_flight -= 1
         if verdict is Verdict.ANSWERED:
             self._answered(busy)
         elif verdict is not Verdict.UNKNOWN:
@@ -239,6 +259,8 @@ class Slot:
 
     ticket: Ticket
     verdict: Verdict = Verdict.UNKNOWN
+    ghost_until: float | None = None
+    """Set when the caller gave up on a request that had gone out: when it stops counting."""
 
 
 class SyncGate:
@@ -262,9 +284,9 @@ class SyncGate:
             return Slot(self.state.start())
 
     def release(self, slot: Slot) -> None:
-        """Give the place back, learning from the request's verdict."""
+        """Give the place back (or leave it to a ghost), learning from the request's verdict."""
         with self._changed:
-            self.state.finish(slot.ticket, slot.verdict)
+            self.state.finish(slot.ticket, slot.verdict, ghost_until=slot.ghost_until)
             self._changed.notify_all()
 
 
@@ -301,6 +323,6 @@ class AsyncGate:
         return Slot(self.state.start())
 
     def release(self, slot: Slot) -> None:
-        """Give the place back, learning from the request's verdict (never awaits)."""
-        self.state.finish(slot.ticket, slot.verdict)
+        """Give the place back (or leave it to a ghost), learning from the verdict; never awaits."""
+        self.state.finish(slot.ticket, slot.verdict, ghost_until=slot.ghost_until)
         self._wake()

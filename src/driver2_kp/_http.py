@@ -115,19 +115,27 @@ class Call:
         client: httpx.Client | httpx.AsyncClient,
         base_url: str,
         headers: Mapping[str, str],
-        timeout: httpx.Timeout,
+        timeouts: Mapping[str, float],
+        trace: Callable[..., object] | None = None,
     ) -> httpx.Request:
-        """The httpx request for one attempt, with the client's ``headers`` (auth, agent)."""
+        """The httpx request for one attempt, with the client's ``headers`` (auth, agent).
+
+        ``timeouts`` is what httpcore reads per phase (``connect``, ``read``, ...);
+        ``trace`` is httpcore's trace callback, if any.
+        """
         form = {name: v.reveal() if isinstance(v, Secret) else v for name, v in self.form}
-        return client.build_request(
+        request = client.build_request(
             self.method,
             base_url + self.path,
             params=self.params,
             json=self.json,
             data=form or None,
             headers={**headers, **self.headers},
-            timeout=timeout,
         )
+        request.extensions["timeout"] = timeouts
+        if trace is not None:
+            request.extensions["trace"] = trace
+        return request
 
 
 @attrs.frozen

@@ -1,10 +1,9 @@
-"""Detached attempts: their place at the gate, their caller's context, closing under them."""
+"""An attempt: its phases within the caller's deadline, its ghost, its context, a closed client."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import threading
 
 import attrs
 import httpx
@@ -19,8 +18,8 @@ from driver2_kp import (
     Timeouts,
     TransportError,
 )
-from driver2_kp._attempt import GOING_OUT, attempt_timeout
-from driver2_kp._deadline import Expired
+from driver2_kp._attempt import AttemptTimeouts, Sent, phase_of
+from driver2_kp._gate import GateState, Slot, SyncGate
 from tests._contract import SETTINGS as CONTRACT_SETTINGS
 from tests._contract import customer, person
 
@@ -29,36 +28,74 @@ HANG_GUARD = 30.0
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
-def test_waiting_for_a_connection_and_connecting_get_only_the_time_left() -> None:
-    configured = Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0).per_attempt
-    cut = attempt_timeout(configured, Deadline.after(2.0))
-    assert cut.connect is not None
-    assert cut.pool is not None
-    assert cut.connect <= 2.0
-    assert cut.pool <= 2.0
-    assert (cut.read, cut.write) == (60.0, 30.0)  # once written, it runs to its end
+def test_each_phase_gets_at_most_the_time_left_when_it_starts() -> None:
+    clock = Clock()
+    timeouts = AttemptTimeouts(Timeouts(), Deadline.after(5.0, clock=clock))
+    assert (timeouts["pool"], timeouts["connect"]) == (5.0, 5.0)
+    clock.now += 3.0  # connected and written: the read may take what is left, no more
+    assert timeouts["read"] == pytest.approx(2.0)
+    assert timeouts.cut == {"pool", "connect", "read"}
+    assert dict(AttemptTimeouts(Timeouts(), Deadline.after(1000.0)))["read"] == 60.0
 
 
-def test_no_request_goes_out_once_its_callers_deadline_has_passed() -> None:
-    with pytest.raises(Expired) as late:
-        attempt_timeout(Timeouts().per_attempt, Deadline.after(0.0))
-    assert late.value.waiting == GOING_OUT
+@pytest.mark.parametrize(
+    ("error", "phase"),
+    [
+        (httpx.ReadTimeout("slow"), "read"),
+        (httpx.ConnectTimeout("slow"), "connect"),
+        (httpx.PoolTimeout("busy"), "pool"),
+        (httpx.ReadError("broken"), None),
+    ],
+)
+def test_each_timeout_names_its_phase(error: Exception, phase: str | None) -> None:
+    assert phase_of(error) == phase
 
 
-def test_a_thread_that_cannot_start_gives_its_place_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(_: threading.Thread) -> None:
-        raise RuntimeError("can't start new thread")
+def test_a_request_is_out_once_its_headers_begin_to_be_written() -> None:
+    sent = Sent()
+    sent.trace("connection.connect_tcp.started", {})
+    assert not sent.out
+    sent.trace("http11.send_request_headers.started", {"request": None})
+    assert sent.out
 
-    kp = KPClient(SETTINGS, transport=httpx.MockTransport(lambda _: httpx.Response(200)))
-    monkeypatch.setattr(threading.Thread, "start", refuse)
-    with kp, pytest.raises(RuntimeError, match="can't start new thread"):
-        kp.get_person("KP-0012345")
-    assert kp._gate_state.in_flight == 0
+
+def test_a_ghost_keeps_its_place_until_the_request_could_have_ended() -> None:
+    clock = Clock()
+    state = GateState(2, clock=clock)  # a limit of 1
+    me = object()
+    state.join(me)
+    ticket = state.start()
+    state.leave(me)
+    state.finish(ticket, Slot(ticket).verdict, ghost_until=clock.now + 10.0)
+    waiter = object()
+    state.join(waiter)
+    assert state.turn(waiter) == pytest.approx(10.0)  # woken when the ghost is gone
+    clock.now += 10.0
+    assert state.turn(waiter) == 0
+    assert state.in_flight == 0
+
+
+def test_a_waiter_wakes_when_a_ghost_frees_its_place() -> None:
+    shell = SyncGate(GateState(2))
+    slot = shell.acquire(Deadline.after(HANG_GUARD))
+    slot.ghost_until = shell.state.clock() + 0.05
+    shell.release(slot)
+    again = shell.acquire(Deadline.after(HANG_GUARD))  # comes once the ghost is gone
+    assert shell.state.in_flight == 1
+    shell.release(again)
 
 
 def test_an_attempt_runs_in_its_callers_context() -> None:
@@ -82,37 +119,11 @@ def test_a_closed_client_says_so_in_our_words() -> None:
 
 
 @pytest.mark.anyio
-async def test_closing_an_async_client_gives_back_every_place_and_tells_its_callers() -> None:
-    arrived, never = asyncio.Event(), asyncio.Event()
-
-    async def stuck(_: httpx.Request) -> httpx.Response:
-        arrived.set()
-        await never.wait()
-        return httpx.Response(200)
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(stuck))
-    kp = AsyncKPClient(SETTINGS, http_client=http)
-    caller = asyncio.ensure_future(kp.get_person("KP-0012345"))
-    await asyncio.wait_for(arrived.wait(), HANG_GUARD)
+async def test_a_closed_async_client_says_so_in_our_words() -> None:
+    kp = AsyncKPClient(SETTINGS, transport=httpx.MockTransport(lambda _: httpx.Response(200)))
     await kp.aclose()
     with pytest.raises(TransportError, match="the client is closed"):
-        await caller
-    assert kp._gate_state.in_flight == 0
-    await http.aclose()
-
-
-@pytest.mark.anyio
-async def test_an_attempt_cancelled_before_it_began_still_gives_its_place_back() -> None:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200)))
-    kp = AsyncKPClient(SETTINGS, http_client=http)
-    caller = asyncio.ensure_future(kp.get_person("KP-0012345"))
-    while not kp._attempts:  # the attempt is made, and has not run yet
-        await asyncio.sleep(0)
-    await kp.aclose()
-    with pytest.raises(TransportError):
-        await caller
-    assert kp._gate_state.in_flight == 0
-    await http.aclose()
+        await kp.get_person("KP-0012345")
 
 
 @pytest.mark.anyio
@@ -136,4 +147,5 @@ async def test_a_token_fetch_cancelled_by_closing_does_not_jam_the_next_fetch() 
     opened.set()
     customer_again = await client.get_customer("74050")
     assert customer_again.customer_number == "74050"
+    assert client._gate_state.in_flight == 0
     await http.aclose()

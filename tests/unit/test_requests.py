@@ -21,7 +21,6 @@ from driver2_kp import (
     PersonPage,
     PersonQuery,
     ResponseFormatError,
-    Timeouts,
 )
 from driver2_kp._convert import read
 from driver2_kp.driver2 import (
@@ -131,7 +130,7 @@ def test_the_create_request_sends_the_json_body_and_the_key_as_httpx_sees_them()
     call = create_customer_request(new_customer(), idempotency_key="k-1").call
     with httpx.Client() as client:
         base = "https://driver2.example.be/api/v2"
-        request = call.request(client, base, {}, Timeouts().per_attempt)
+        request = call.request(client, base, {}, {"read": 5.0})
     assert str(request.url) == "https://driver2.example.be/api/v2/customers"
     assert request.headers["Idempotency-Key"] == "k-1"
     assert request.headers["Content-Type"] == "application/json"
