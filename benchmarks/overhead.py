@@ -20,7 +20,7 @@ from collections.abc import Callable
 import httpx
 
 from driver2_kp import CustomerLookup, SearchCriteria
-from driver2_kp.sandbox import CLIENT_ID, CLIENT_SECRET, Sandbox
+from driver2_kp.sandbox import Sandbox
 
 ROUNDS = 30
 PER_ROUND = 50
@@ -37,14 +37,7 @@ def _timed(call: Callable[[], object], times: int) -> float:
 def main() -> None:
     """Time both ways in interleaved rounds and print the ratio of the medians."""
     with Sandbox(driver2_latency=0.0, kp_latency=0.0, jitter=0.0) as sandbox:
-        token = httpx.post(
-            sandbox.driver2_url + "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        ).json()["access_token"]
+        token = sandbox.driver2_token()
         params = {"name": "Goderis", "postcode": "9000", "page": "1"}
         headers = {"Authorization": f"Bearer {token}"}
         criteria = SearchCriteria(last_name="Goderis", postcode="9000")

@@ -4,7 +4,9 @@ Blocking: each phase of the attempt (waiting for a connection, connecting,
 writing, reading) gets the configured timeout or the time the caller has left
 when the phase starts, whichever is shorter (`AttemptTimeouts`), and the
 answer's body is read only while time is left (`bounded`). Async: the attempt
-is cancelled the moment the deadline passes.
+is cancelled the moment the deadline passes. Whether the request went out is
+told by which phases httpcore began: it asks for the write timeout as it
+starts writing.
 
 A request given up on after it went out is not forgotten: Driver2 may still be
 working on it. Its place at the gate stays taken (a *ghost*) until the request
@@ -15,14 +17,14 @@ that callers who give up never let more than the bound reach Driver2.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
+from typing import Final
 
 import httpx
 
 from ._deadline import Deadline, Expired
 from ._retry import Timeouts
 
-__all__ = ["ANSWER", "GOING_OUT", "AttemptTimeouts", "Sent", "bounded", "phase_of"]
+__all__ = ["ANSWER", "GOING_OUT", "AttemptTimeouts", "bounded", "phase_of"]
 
 GOING_OUT: Final = "for the request to go out"
 """What a caller whose deadline passed before its request went out was waiting for."""
@@ -57,10 +59,18 @@ class AttemptTimeouts(Mapping[str, float]):
         self._deadline = deadline
         self.cut: set[str] = set()
         """The phases whose timeout the deadline shortened."""
+        self.begun: set[str] = set()
+        """The phases httpcore began (it reads a phase's timeout as the phase starts)."""
+
+    @property
+    def sent(self) -> bool:
+        """Whether the request began to go out: httpcore asked how long it may write."""
+        return "write" in self.begun
 
     def __getitem__(self, phase: str) -> float:
         if phase not in _PHASES:
             raise KeyError(phase)
+        self.begun.add(phase)
         configured: float = getattr(self._timeouts, phase)
         left = self._deadline.left()
         if left < configured:
@@ -105,23 +115,3 @@ def bounded(response: httpx.Response, deadline: Deadline) -> httpx.Response:
     finally:
         response.close()
     return response
-
-
-class Sent:
-    """Whether a request went out, from httpcore's trace of it (``extensions["trace"]``)."""
-
-    def __init__(self) -> None:
-        self.out = False
-        """Whether the request's headers began to be written."""
-
-    def _saw(self, event: str) -> None:
-        if event.endswith("send_request_headers.started"):
-            self.out = True
-
-    def trace(self, event: str, _: dict[str, Any]) -> None:
-        """Httpcore's trace callback, for a blocking client."""
-        self._saw(event)
-
-    async def async_trace(self, event: str, _: dict[str, Any]) -> None:
-        """Httpcore's trace callback, for an async client."""
-        self._saw(event)

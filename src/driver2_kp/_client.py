@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -19,7 +19,7 @@ from typing import Final, Self, TypeVar
 import attrs
 import httpx
 
-from ._attempt import ANSWER, GOING_OUT, AttemptTimeouts, Sent, bounded, phase_of
+from ._attempt import ANSWER, GOING_OUT, AttemptTimeouts, bounded, phase_of
 from ._deadline import Deadline, Expired
 from ._errors import TransportError
 from ._gate import AsyncGate, GateState, Slot, SyncGate, verdict_of
@@ -97,7 +97,6 @@ class _Attempt:
     def __init__(self, plan: _Plan, slot: Slot) -> None:
         self.plan = plan
         self.slot = slot
-        self.sent = Sent()
         self.began = time.monotonic()
         self.timeouts = AttemptTimeouts(plan.timeouts, plan.deadline)
 
@@ -115,9 +114,10 @@ class _Attempt:
 
     def _given_up(self) -> Expired:
         """The caller gave up: a request that went out leaves a ghost at the gate."""
-        if self.sent.out:
+        sent = self.timeouts.sent
+        if sent:
             self.slot.ghost_until = self.began + self.plan.timeouts.longest_attempt
-        return Expired(ANSWER if self.sent.out else GOING_OUT, sent=self.sent.out)
+        return Expired(ANSWER if sent else GOING_OUT, sent=sent)
 
 
 class _Client:
@@ -214,7 +214,6 @@ class _Client:
         http: httpx.Client | httpx.AsyncClient,
         attempt: _Attempt,
         send: Send,
-        trace: Callable[..., object],
     ) -> httpx.Request:
         """The request of one attempt, built once it has its place at the gate.
 
@@ -226,7 +225,7 @@ class _Client:
         headers |= {name: secret.reveal() for name, secret in self._endpoint_headers.items()}
         if send.token is not None:
             headers["Authorization"] = f"Bearer {send.token}"
-        return attempt.plan.call.request(http, self._base_url, headers, attempt.timeouts, trace)
+        return attempt.plan.call.request(http, self._base_url, headers, attempt.timeouts)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -298,7 +297,7 @@ class SyncClient(_Client):
                 raise _closed(plan.call)
             attempt = _Attempt(plan, self._gate.acquire(plan.deadline))
             try:
-                request = self._request(self._http, attempt, instruction, attempt.sent.trace)
+                request = self._request(self._http, attempt, instruction)
                 with sending():
                     response = bounded(self._http.send(request, stream=True), plan.deadline)
             except BaseException as error:
@@ -391,7 +390,7 @@ class AsyncClient(_Client):
                 raise _closed(plan.call)
             attempt = _Attempt(plan, await self._gate.acquire(plan.deadline))
             try:
-                request = self._request(self._http, attempt, instruction, attempt.sent.async_trace)
+                request = self._request(self._http, attempt, instruction)
                 async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
                     with sending():
                         response = await self._http.send(request)

@@ -140,8 +140,9 @@ class SearchCriteria:
             raise CriteriaError("postcode", f"is not a possible postcode in {self.country}")
 
     def given(self) -> dict[str, str]:
-        """The criteria given, by field name."""
-        return {name: value for name, value in attrs.asdict(self).items() if value is not None}
+        """The criteria given, by field name, in the form's order."""
+        values = ((field.name, getattr(self, field.name)) for field in attrs.fields(SearchCriteria))
+        return {name: value for name, value in values if value is not None}
 
     def is_empty(self) -> bool:
         """Whether no criterion is given."""

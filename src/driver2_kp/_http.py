@@ -116,12 +116,10 @@ class Call:
         base_url: str,
         headers: Mapping[str, str],
         timeouts: Mapping[str, float],
-        trace: Callable[..., object] | None = None,
     ) -> httpx.Request:
         """The httpx request for one attempt, with the client's ``headers`` (auth, agent).
 
-        ``timeouts`` is what httpcore reads per phase (``connect``, ``read``, ...);
-        ``trace`` is httpcore's trace callback, if any.
+        ``timeouts`` is what httpcore reads per phase (``connect``, ``read``, ...).
         """
         form = {name: v.reveal() if isinstance(v, Secret) else v for name, v in self.form}
         request = client.build_request(
@@ -133,8 +131,6 @@ class Call:
             headers={**headers, **self.headers},
         )
         request.extensions["timeout"] = timeouts
-        if trace is not None:
-            request.extensions["trace"] = trace
         return request
 
 

@@ -200,7 +200,7 @@ class CustomerQuery:
 
     def is_empty(self) -> bool:
         """Whether no criterion is given."""
-        return all(value is None for value in attrs.astuple(self))
+        return all(getattr(self, field.name) is None for field in attrs.fields(CustomerQuery))
 
 
 # --- KP ---------------------------------------------------------------------------

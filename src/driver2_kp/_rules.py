@@ -452,8 +452,10 @@ def _result(
     query: CustomerQuery | PersonQuery,
     answer: CustomerPage | PersonPage,
     page: int,
+    *,
+    kp_skipped_reason: KPSkipReason | None = None,
 ) -> SearchResult:
-    """The result of one page from Driver2 or KP; what the rules add comes after."""
+    """The result of one page from Driver2 or KP."""
     driver2 = isinstance(answer, CustomerPage)
     return SearchResult(
         source=Source.DRIVER2 if driver2 else Source.KP,
@@ -464,6 +466,7 @@ def _result(
         query=query,
         answer=answer,
         role=role,
+        kp_skipped_reason=kp_skipped_reason,
         dropped_for_kp=() if driver2 else dropped_for_kp(criteria),
     )
 
@@ -493,12 +496,9 @@ def search_flow(
             raise
         raise _beyond_the_last(refused, page, first.total_pages) from refused
     reason = KPSkipReason.DRIVER2_FOUND_CUSTOMERS if customers.total_items else None
-    found = attrs.evolve(
-        _result(criteria, role, query, customers, page),
-        kp_skipped_reason=reason or kp_skip_reason(criteria),
-    )
-    if found.kp_skipped_reason is not None:
-        return found
+    reason = reason or kp_skip_reason(criteria)
+    if reason is not None:
+        return _result(criteria, role, query, customers, page, kp_skipped_reason=reason)
     persons_query = kp_query(criteria)
     try:
         persons = yield from _kp_ask(persons_query, page)

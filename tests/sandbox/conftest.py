@@ -7,22 +7,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from driver2_kp.sandbox import CLIENT_ID, CLIENT_SECRET, KP_API_KEY, Sandbox
+from driver2_kp.sandbox import KP_API_KEY, Sandbox
 
 
 def fetch_token(sandbox: Sandbox) -> str:
     """A fresh Driver2 access token from the sandbox."""
-    response = httpx.post(
-        sandbox.driver2_url + "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
+    return sandbox.driver2_token()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from driver2_kp import (
     Timeouts,
     TransportError,
 )
-from driver2_kp._attempt import AttemptTimeouts, Sent, phase_of
+from driver2_kp._attempt import AttemptTimeouts, phase_of
 from driver2_kp._gate import GateState, Slot, SyncGate
 from tests._contract import SETTINGS as CONTRACT_SETTINGS
 from tests._contract import customer, person
@@ -64,12 +64,13 @@ def test_each_timeout_names_its_phase(error: Exception, phase: str | None) -> No
     assert phase_of(error) == phase
 
 
-def test_a_request_is_out_once_its_headers_begin_to_be_written() -> None:
-    sent = Sent()
-    sent.trace("connection.connect_tcp.started", {})
-    assert not sent.out
-    sent.trace("http11.send_request_headers.started", {"request": None})
-    assert sent.out
+def test_a_request_is_out_once_httpcore_asks_how_long_it_may_write() -> None:
+    timeouts = AttemptTimeouts(Timeouts(), Deadline.after(5.0))
+    assert timeouts["pool"] == pytest.approx(5.0, abs=0.1)
+    assert timeouts["connect"] == pytest.approx(5.0, abs=0.1)
+    assert not timeouts.sent  # waiting for a connection, connecting: nothing went out
+    assert timeouts["write"] == pytest.approx(5.0, abs=0.1)
+    assert timeouts.sent
 
 
 def test_a_ghost_keeps_its_place_until_the_request_could_have_ended() -> None:

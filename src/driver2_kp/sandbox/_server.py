@@ -269,6 +269,21 @@ class Sandbox:
         entries = self._call("GET", "/requests" + params).json()["requests"]
         return [LoggedRequest(**entry) for entry in entries]
 
+    def driver2_token(self) -> str:
+        """A fresh Driver2 access token, for code that calls Driver2 without the clients."""
+        response = httpx.post(
+            self.driver2_url + "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+        if response.is_error:
+            raise SandboxError(f"POST /oauth/token failed: {response.status_code}")
+        token: str = response.json()["access_token"]
+        return token
+
     def peak_in_flight(self, service: str) -> int:
         """The most requests to ``service`` that overlapped since the last reset.
 
