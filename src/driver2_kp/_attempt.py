@@ -22,7 +22,6 @@ from typing import Final
 import httpx
 
 from ._deadline import Deadline, Expired
-from ._retry import Timeouts
 
 __all__ = ["ANSWER", "GOING_OUT", "AttemptTimeouts", "bounded", "phase_of"]
 
@@ -45,7 +44,7 @@ def phase_of(error: BaseException) -> str | None:
 
 
 class AttemptTimeouts(Mapping[str, float]):
-    """One attempt's httpx timeouts, each cut to the caller's time left when its phase starts.
+    """One attempt's httpx timeouts (as the call flow chose them), each cut to the time left.
 
     httpcore reads ``pool``, ``connect``, ``write`` and ``read`` from the
     request's ``timeout`` extension as each phase begins. This mapping answers
@@ -54,7 +53,7 @@ class AttemptTimeouts(Mapping[str, float]):
     a phase is the deadline, not a slow service.
     """
 
-    def __init__(self, timeouts: Timeouts, deadline: Deadline) -> None:
+    def __init__(self, timeouts: httpx.Timeout, deadline: Deadline) -> None:
         self._timeouts = timeouts
         self._deadline = deadline
         self.cut: set[str] = set()
@@ -71,9 +70,9 @@ class AttemptTimeouts(Mapping[str, float]):
         if phase not in _PHASES:
             raise KeyError(phase)
         self.begun.add(phase)
-        configured: float = getattr(self._timeouts, phase)
+        configured: float | None = getattr(self._timeouts, phase)
         left = self._deadline.left()
-        if left < configured:
+        if configured is None or left < configured:
             self.cut.add(phase)
             return max(left, _SHORTEST)
         return configured

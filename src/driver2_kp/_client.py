@@ -92,13 +92,49 @@ def _closed(call: Call) -> TransportError:
 
 
 class _Attempt:
-    """One attempt under way: its place at the gate, whether it went out, its timeouts."""
+    """One attempt under way: its place at the gate, whether it went out, its timeouts.
 
-    def __init__(self, plan: _Plan, slot: Slot) -> None:
+    A context manager around the sending: on leaving, the gate learns the
+    outcome and gets its place back (or a ghost), and an error is raised in
+    the words the call flow understands. Both shells send inside it.
+    """
+
+    def __init__(
+        self,
+        plan: _Plan,
+        slot: Slot,
+        send: Send,
+        client: httpx.Client | httpx.AsyncClient,
+        gate: SyncGate | AsyncGate,
+    ) -> None:
         self.plan = plan
         self.slot = slot
         self.began = time.monotonic()
-        self.timeouts = AttemptTimeouts(plan.timeouts, plan.deadline)
+        self.timeouts = AttemptTimeouts(send.timeout, plan.deadline)
+        self._client = client
+        self._gate = gate
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if error is not None:
+                failure = self.failed(error, closed=self._client.is_closed)
+                if failure is not error:
+                    raise failure from None
+        finally:
+            self._gate.release(self.slot)
+
+    def answered(self, response: httpx.Response) -> httpx.Response:
+        """The service answered: the gate learns what the answer says."""
+        self.slot.verdict = verdict_of(response)
+        return response
 
     def failed(self, error: BaseException, *, closed: bool) -> BaseException:
         """What to raise for an attempt that ended in ``error``; what the gate learns of it."""
@@ -295,21 +331,12 @@ class SyncClient(_Client):
         def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            attempt = _Attempt(plan, self._gate.acquire(plan.deadline))
-            try:
+            slot = self._gate.acquire(plan.deadline)
+            with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
                 request = self._request(self._http, attempt, instruction)
                 with sending():
-                    response = bounded(self._http.send(request, stream=True), plan.deadline)
-            except BaseException as error:
-                failure = attempt.failed(error, closed=self._http.is_closed)
-                if failure is error:
-                    raise
-                raise failure from None
-            else:
-                attempt.slot.verdict = verdict_of(response)
-                return response
-            finally:
-                self._gate.release(attempt.slot)
+                    response = self._http.send(request, stream=True)
+                    return attempt.answered(bounded(response, plan.deadline))
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
@@ -388,22 +415,12 @@ class AsyncClient(_Client):
         async def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            attempt = _Attempt(plan, await self._gate.acquire(plan.deadline))
-            try:
+            slot = await self._gate.acquire(plan.deadline)
+            with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
                 request = self._request(self._http, attempt, instruction)
                 async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
                     with sending():
-                        response = await self._http.send(request)
-            except BaseException as error:
-                failure = attempt.failed(error, closed=self._http.is_closed)
-                if failure is error:
-                    raise
-                raise failure from None
-            else:
-                attempt.slot.verdict = verdict_of(response)
-                return response
-            finally:
-                self._gate.release(attempt.slot)
+                        return attempt.answered(await self._http.send(request))
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None

@@ -43,12 +43,12 @@ def anyio_backend() -> str:
 
 def test_each_phase_gets_at_most_the_time_left_when_it_starts() -> None:
     clock = Clock()
-    timeouts = AttemptTimeouts(Timeouts(), Deadline.after(5.0, clock=clock))
+    timeouts = AttemptTimeouts(Timeouts().per_attempt, Deadline.after(5.0, clock=clock))
     assert (timeouts["pool"], timeouts["connect"]) == (5.0, 5.0)
     clock.now += 3.0  # connected and written: the read may take what is left, no more
     assert timeouts["read"] == pytest.approx(2.0)
     assert timeouts.cut == {"pool", "connect", "read"}
-    assert dict(AttemptTimeouts(Timeouts(), Deadline.after(1000.0)))["read"] == 60.0
+    assert dict(AttemptTimeouts(Timeouts().per_attempt, Deadline.after(1000.0)))["read"] == 60.0
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_each_timeout_names_its_phase(error: Exception, phase: str | None) -> No
 
 
 def test_a_request_is_out_once_httpcore_asks_how_long_it_may_write() -> None:
-    timeouts = AttemptTimeouts(Timeouts(), Deadline.after(5.0))
+    timeouts = AttemptTimeouts(Timeouts().per_attempt, Deadline.after(5.0))
     assert timeouts["pool"] == pytest.approx(5.0, abs=0.1)
     assert timeouts["connect"] == pytest.approx(5.0, abs=0.1)
     assert not timeouts.sent  # waiting for a connection, connecting: nothing went out
