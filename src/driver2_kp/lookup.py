@@ -28,7 +28,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
 import attrs
 
@@ -346,18 +346,17 @@ class CustomerLookup(_Lookup):
 
             names = [c.name for c in lookup.iter_candidates(result)]
         """
-        asks = iter(later_pages(result.query, result.answer))
         # Leaving early lets the pages asked for ahead come (no more than ``ahead``).
         with ThreadPoolExecutor(max(_check_ahead(ahead), 1), _PAGES) as pool:
 
             def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
                 return pool.submit(self._run, _one(ask))
 
-            coming = deque(fetch(a) for a in islice(asks, ahead))
+            pages = _LookAhead(later_pages(result.query, result.answer), ahead, fetch)
             yield from result.candidates  # while they are used up, the next page comes
-            while coming or _more(asks, coming, fetch):
-                answer = coming.popleft().result()
-                coming.extend(fetch(a) for a in islice(asks, min(ahead, 1)))
+            while (coming := pages.take()) is not None:
+                answer = coming.result()
+                pages.refill()
                 yield from candidates_of(answer)
 
     def all_candidates(self, result: SearchResult) -> list[Candidate]:
@@ -551,19 +550,17 @@ class AsyncCustomerLookup(_Lookup):
         self, result: SearchResult, *, ahead: int = 1
     ) -> AsyncIterator[Candidate]:
         """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
-        asks = iter(later_pages(result.query, result.answer))
-        fetch = self._run_one
-        coming = deque(fetch(a) for a in islice(asks, _check_ahead(ahead)))
+        pages = _LookAhead(later_pages(result.query, result.answer), ahead, self._run_one)
         try:
             for candidate in result.candidates:  # while they are used up, the next page comes
                 yield candidate
-            while coming or _more(asks, coming, fetch):
-                answer = await coming.popleft()
-                coming.extend(fetch(a) for a in islice(asks, min(ahead, 1)))
+            while (coming := pages.take()) is not None:
+                answer = await coming
+                pages.refill()
                 for candidate in candidates_of(answer):
                     yield candidate
         finally:  # leaving early lets the pages asked for ahead come, as a blocking one does
-            await asyncio.gather(*coming, return_exceptions=True)
+            await asyncio.gather(*pages.coming, return_exceptions=True)
 
     def _run_one(self, ask: Ask[CustomerPage] | Ask[PersonPage]) -> asyncio.Task[Any]:
         return asyncio.ensure_future(self._run(_one(ask)))
@@ -646,17 +643,37 @@ _PAGES: Final = "driver2-kp-page"
 F = TypeVar("F")
 
 
-def _more(
-    asks: Iterator[Ask[CustomerPage] | Ask[PersonPage]],
-    coming: deque[F],
-    fetch: Callable[[Ask[CustomerPage] | Ask[PersonPage]], F],
-) -> bool:
-    """Start fetching the next page, if there is one (nothing is fetched ahead)."""
-    ask = next(asks, None)
-    if ask is None:
-        return False
-    coming.append(fetch(ask))
-    return True
+class _LookAhead(Generic[F]):
+    """Which page fetches to start, and which to wait for next: ``ahead`` pages ahead.
+
+    ``start`` begins fetching one page (a thread's future, a task); the shells
+    only wait for what `take` gives, then `refill`.
+    """
+
+    def __init__(
+        self,
+        asks: list[Ask[CustomerPage] | Ask[PersonPage]],
+        ahead: int,
+        start: Callable[[Ask[CustomerPage] | Ask[PersonPage]], F],
+    ) -> None:
+        self._asks = iter(asks)
+        self._ahead = _check_ahead(ahead)
+        self._start = start
+        self.coming: deque[F] = deque(start(a) for a in islice(self._asks, self._ahead))
+        """The fetches under way, the next page's first."""
+
+    def take(self) -> F | None:
+        """The fetch of the next page (begun now, if none is ahead), or ``None`` after the last."""
+        if not self.coming:
+            ask = next(self._asks, None)
+            if ask is None:
+                return None
+            self.coming.append(self._start(ask))
+        return self.coming.popleft()
+
+    def refill(self) -> None:
+        """With a page in hand, begin the one that keeps ``ahead`` pages coming."""
+        self.coming.extend(self._start(a) for a in islice(self._asks, min(self._ahead, 1)))
 
 
 def _check_ahead(ahead: int) -> int:
