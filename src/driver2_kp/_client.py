@@ -125,7 +125,7 @@ class _Attempt:
     ) -> None:
         try:
             if error is not None:
-                failure = self.failed(error, closed=self._client.is_closed)
+                failure = self._failed(error)
                 if failure is not error:
                     raise failure from None
         finally:
@@ -136,7 +136,7 @@ class _Attempt:
         self.slot.verdict = verdict_of(response)
         return response
 
-    def failed(self, error: BaseException, *, closed: bool) -> BaseException:
+    def _failed(self, error: BaseException) -> BaseException:
         """What to raise for an attempt that ended in ``error``; what the gate learns of it."""
         cut = isinstance(error, httpx.TimeoutException) and phase_of(error) in self.timeouts.cut
         if cut or isinstance(error, Expired | TimeoutError):  # our deadline, not the service
@@ -144,7 +144,7 @@ class _Attempt:
         self.slot.verdict = verdict_of(error)
         if not isinstance(error, Exception):  # cancelled or interrupted: we gave up too
             self._given_up()
-        if isinstance(error, RuntimeError) and closed:  # closed under it: say so, our words
+        if isinstance(error, RuntimeError) and self._client.is_closed:  # say so, in our words
             return _closed(self.plan.call)
         return error
 

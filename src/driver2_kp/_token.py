@@ -75,25 +75,21 @@ def _read_token(response: httpx.Response) -> Token:
     try:
         body = response.json()
         token, lifetime = body["access_token"], body["expires_in"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise ResponseFormatError(
-            "the token answer has no access_token and expires_in",
-            service=SERVICE,
-            endpoint="POST /oauth/token",
-        ) from err
+    except (ValueError, KeyError, TypeError):
+        token = lifetime = None
     if (
-        not isinstance(token, str)
-        or not HEADER_SAFE.fullmatch(token)  # sent as "Bearer <token>": visible ASCII only
-        or not isinstance(lifetime, int | float)
-        or isinstance(lifetime, bool)
-        or not 0 < lifetime < math.inf
+        isinstance(token, str)
+        and HEADER_SAFE.fullmatch(token)  # sent as "Bearer <token>": visible ASCII only
+        and isinstance(lifetime, int | float)
+        and not isinstance(lifetime, bool)
+        and 0 < lifetime < math.inf
     ):
-        raise ResponseFormatError(
-            "the token answer has no access_token and expires_in",
-            service=SERVICE,
-            endpoint="POST /oauth/token",
-        )
-    return Token(token, float(lifetime))
+        return Token(token, float(lifetime))
+    raise ResponseFormatError(
+        "the token answer has no access_token and expires_in",
+        service=SERVICE,
+        endpoint="POST /oauth/token",
+    )
 
 
 def token_request(client_id: str, client_secret: Secret) -> Operation[Token]:

@@ -217,6 +217,12 @@ class _Lookup:
     def _start(self) -> _Run:
         return _Run(self.deadline, self._on_progress)
 
+    def _bulk(
+        self, role: PartyRole | str | None, concurrency: int | None
+    ) -> tuple[PartyRole | None, int]:
+        """A bulk run's role and window, checked before anything runs."""
+        return check_role(role), _window(concurrency, self._driver2)
+
     def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
         return self._driver2 if ask.source is Source.DRIVER2 else self._kp
 
@@ -438,8 +444,7 @@ class CustomerLookup(_Lookup):
             for item in lookup.search_many(rows, ordered=True):
                 print(item.index, item.result.total if item.ok else item.error)
         """
-        checked = check_role(role)
-        window = _window(concurrency, self._driver2)
+        checked, window = self._bulk(role, concurrency)
         driver2, kp = self._driver2, self._kp
         deadline, on_progress = self.deadline, self._on_progress
 
@@ -608,8 +613,7 @@ class AsyncCustomerLookup(_Lookup):
             async for item in lookup.search_many(rows):
                 print(item.index, item.ok)
         """
-        checked = check_role(role)
-        window = _window(concurrency, self._driver2)
+        checked, window = self._bulk(role, concurrency)
         return run_each(
             lambda each: self.search(each, role=checked), criteria, window=window, ordered=ordered
         )
