@@ -28,6 +28,20 @@ def test_reset_restores_the_seeded_data(driver2: httpx.Client, driver2_kp_sandbo
     assert driver2.get(created.headers["location"], headers=fresh).status_code == 404
 
 
+def test_reset_waits_for_requests_still_in_flight_to_leave(
+    driver2: httpx.Client, driver2_kp_sandbox: Sandbox
+) -> None:
+    driver2_kp_sandbox.configure(driver2_latency=0.5, jitter=0.0)
+    with pytest.raises(httpx.ReadTimeout):  # given up on; the sandbox still serves it
+        driver2.get("/customers", params={"name": "Goderis"}, timeout=0.05)
+    driver2_kp_sandbox.reset()
+    driver2_kp_sandbox.configure(driver2_latency=0.0)
+    fresh = {"Authorization": f"Bearer {fetch_token(driver2_kp_sandbox)}"}
+    assert driver2.get("/customers", params={"name": "Goderis"}, headers=fresh).is_success
+    search = driver2_kp_sandbox.requests("driver2")[-1]
+    assert search.in_flight == 1  # the abandoned request had left before the reset
+
+
 def test_request_log_records_every_request_with_secrets_masked(
     driver2: httpx.Client, kp: httpx.Client, driver2_kp_sandbox: Sandbox
 ) -> None:

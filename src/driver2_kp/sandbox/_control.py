@@ -33,6 +33,7 @@ def control_app(state: SandboxState) -> Starlette:
     """The control API, to be mounted at ``/_sandbox``."""
 
     async def reset(_: Request) -> Response:
+        await state.quiet()  # the last test's requests leave first: the next starts idle
         state.reset()
         return Response(status_code=204)
 

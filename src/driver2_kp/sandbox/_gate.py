@@ -88,10 +88,7 @@ class Gate:
         entry = self._log(scope, path, body)
         counted = self._service == "driver2" and path not in _NOT_COUNTED
         state = self._state
-        if counted:
-            state.in_flight["driver2"] += 1
-        state.open[self._service] += 1
-        entry["in_flight"] = state.open[self._service]
+        entry["in_flight"] = state.arrive(self._service, counted=counted)
         entry["arrived"] = time.monotonic()
         try:
             if counted and state.in_flight["driver2"] > state.config.max_concurrency:
@@ -103,9 +100,7 @@ class Gate:
             await self._handle(fault, scope, _replay(body), send, entry)
         finally:
             entry["left"] = time.monotonic()
-            state.open[self._service] -= 1
-            if counted:
-                state.in_flight["driver2"] -= 1
+            state.leave(self._service, counted=counted)
 
     async def _handle(
         self,

@@ -260,7 +260,11 @@ class Sandbox:
         return response
 
     def reset(self) -> None:
-        """Restore the seeded data; clear tokens' history, idempotency keys, the log and faults."""
+        """Restore the seeded data; clear tokens' history, idempotency keys, the log and faults.
+
+        Requests still in flight (a test's callers gave up on them) are let
+        finish first, for up to 15 s, so that the next test meets an idle sandbox.
+        """
         self._call("POST", "/reset")
 
     def requests(self, service: str | None = None) -> list[LoggedRequest]:

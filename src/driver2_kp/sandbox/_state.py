@@ -6,6 +6,8 @@ event loop only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fnmatch
 import random
 import secrets
@@ -36,6 +38,8 @@ KP_API_KEY_WITHOUT_RIGHTS: Final = "sandbox-key-no-rights"
 """A KP key that authenticates but may read nothing: KP answers 403."""
 
 _IDEMPOTENCY_WINDOW: Final = 24 * 3600.0
+QUIET_WAIT: Final = 15.0
+"""Seconds a reset waits at most for the requests still in flight to leave."""
 _TRANSIENT: Final = (503, 502, 504, 429, 0)  # 0: drop the connection
 _FAULT_KINDS: Final = ("status", "drop", "commit-then-drop", "delay", "trickle")
 
@@ -213,7 +217,38 @@ class SandboxState:
         """Requests in flight that count towards ``max_concurrency`` (not the token's)."""
         self.open: dict[Service, int] = {"driver2": 0, "kp": 0}
         """Every request in flight, per service, the token's included."""
+        self._quiet = asyncio.Event()
+        self._quiet.set()
         self.reset()
+
+    # --- requests in flight -------------------------------------------------------
+
+    def arrive(self, service: Service, *, counted: bool) -> int:
+        """Count a request in; return how many of ``service``'s are now in flight."""
+        if counted:
+            self.in_flight[service] += 1
+        self.open[service] += 1
+        self._quiet.clear()
+        return self.open[service]
+
+    def leave(self, service: Service, *, counted: bool) -> None:
+        """Count a request out."""
+        if counted:
+            self.in_flight[service] -= 1
+        self.open[service] -= 1
+        if not any(self.open.values()):
+            self._quiet.set()
+
+    async def quiet(self, within: float = QUIET_WAIT) -> bool:
+        """Wait until no request is in flight, at most ``within`` seconds; whether it is so.
+
+        A test's requests that their callers gave up on are still being served
+        (Driver2 finishes what it was sent): the next test must not meet them.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._quiet.wait()
+        return self._quiet.is_set()
 
     def reset(self) -> None:
         """Restore the seeded data; clear tokens, idempotency keys, the log and faults."""
