@@ -26,17 +26,22 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import Final, Generic, TypeAlias, TypeVar
+from typing import Final, Generic, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from ._criteria import SearchCriteria
-from ._errors import Driver2KPError
+from ._errors import ConfigurationError, Driver2KPError
 
-__all__ = ["BulkItem", "Criteria", "in_thread", "run_each"]
+__all__ = ["BulkItem", "Criteria", "closing", "in_thread", "run_each", "window"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class _Closable(Protocol):
+    async def aclose(self) -> None: ...
+
 
 Criteria: TypeAlias = Iterable[SearchCriteria] | AsyncIterable[SearchCriteria]
 """The input of a bulk run: any iterable of criteria, read lazily."""
@@ -185,3 +190,29 @@ def in_thread(start: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
         loop.call_soon_threadsafe(loop.stop)
         worker.join(_HANG_GUARD)
         loop.close()
+
+
+_WINDOW_PER_SLOT: Final = 2
+"""Searches under way per place at the gate, by default: some wait on KP or a retry."""
+
+
+def window(concurrency: int | None, max_in_flight: int) -> int:
+    """How many lookups a bulk run keeps under way, for a Driver2 gate of ``max_in_flight``."""
+    if concurrency is None:
+        return _WINDOW_PER_SLOT * max_in_flight
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(
+            f"concurrency must be None or a whole number >= 1, not {concurrency!r}"
+        )
+    return concurrency
+
+
+async def closing(lookup: _Closable, items: AsyncIterator[T]) -> AsyncIterator[T]:
+    """``items``, then ``lookup`` closed: however the run ends."""
+    try:
+        async for item in items:
+            yield item
+    finally:
+        if isinstance(items, AsyncGenerator):
+            await items.aclose()
+        await lookup.aclose()

@@ -13,53 +13,42 @@ user picks into a PlanManager `Party`::
             print(candidate.name, candidate.first_name, candidate.driver2_number)
         party = lookup.select(result.candidates[0]).party
 
-Every decision lives in pure functions (`driver2_kp._rules`); `CustomerLookup`
-and `AsyncCustomerLookup` only make the calls those decide on, each lookup
-within one overall deadline, and report progress to an optional callback.
+Every decision lives in pure functions (`driver2_kp._rules`) and flows
+(`driver2_kp._flows`); `CustomerLookup` and `AsyncCustomerLookup` only make the
+calls those decide on, each lookup within one overall deadline, and report
+progress to an optional callback. Bulk runs (`driver2_kp._bulk`), further pages
+(`driver2_kp._pages`) and progress (`driver2_kp._progress`) have modules of
+their own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
-import time
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
 from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
-import attrs
-
-from ._bulk import BulkItem, Criteria, in_thread, run_each
+from ._bulk import BulkItem, Criteria, closing, in_thread, run_each, window
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
-from ._deadline import Deadline
-from ._errors import ConfigurationError, Driver2KPError
-from ._http import Observer, Send, Sleep
-from ._models import CustomerPage, PersonPage
-from ._party import Party, PartyRole, Source
-from ._rules import (
-    AppliedParties,
+from ._errors import Driver2KPError
+from ._flows import (
     Ask,
-    Candidate,
-    KPSkipReason,
     LookupFlow,
-    SearchResult,
-    Selection,
-    Step,
     advance,
-    apply_vehicle_parties,
-    candidates_of,
-    check_role,
     later_pages,
     search_flow,
     search_kp_flow,
     select_flow,
     vehicle_flow,
-    vehicle_parties_of,
 )
+from ._models import CustomerPage, PersonPage
+from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
+from ._party import Party, PartyRole, Source
+from ._progress import Progress, ProgressCallback, Run, check_deadline
+from ._results import AppliedParties, Candidate, KPSkipReason, SearchResult, Selection, Step
+from ._rules import apply_vehicle_parties, candidates_of, check_role, vehicle_parties_of
 from ._settings import Settings
 from .driver2 import AsyncDriver2Client, Driver2Client
 from .kp import AsyncKPClient, KPClient
@@ -79,95 +68,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-@attrs.frozen(kw_only=True)
-class Progress:
-    """What a lookup is doing, reported before each attempt and each wait (R13).
-
-    Example::
-
-        lookup = CustomerLookup.from_settings(settings, on_progress=print)
-        lookup.search(SearchCriteria(last_name="Goderis"))
-        # prints: searching Driver2 (attempt 1), 0 s so far, 330 s left
-    """
-
-    step: Step
-    attempt: int
-    """The attempt under way or about to start, from 1."""
-    elapsed: float
-    """Seconds since the lookup started."""
-    time_left: float
-    """Seconds before the lookup's deadline."""
-    retry_in: float | None = None
-    """When waiting before a retry: how many seconds."""
-
-    def __str__(self) -> str:
-        doing = (
-            f"{self.step} (retry {self.attempt} in {self.retry_in:.0f} s)"
-            if self.retry_in is not None
-            else f"{self.step} (attempt {self.attempt})"
-        )
-        return f"{doing}, {self.elapsed:.0f} s so far, {self.time_left:.0f} s left"
-
-
-ProgressCallback = Callable[[Progress], None]
-"""Called with each `Progress`, in the thread or task doing the lookup.
-
-A plain function for `AsyncCustomerLookup` too: it runs between two awaits, so
-it should return at once (set a status, log, or raise to cancel).
-"""
-
-
-class _Run:
-    """One lookup: its deadline, and what its progress callback is told."""
-
-    def __init__(
-        self,
-        seconds: float,
-        on_progress: ProgressCallback | None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.deadline = Deadline.after(seconds, clock=clock)
-        """The lookup's one deadline: every call it makes ends by it."""
-        self._on_progress = on_progress
-        self._clock = clock
-        self._started = clock()
-
-    def observer(self, step: Step) -> Observer | None:
-        if self._on_progress is None:
-            return None
-        report = self._on_progress
-        attempt = 1
-
-        def observe(instruction: Send | Sleep) -> None:
-            nonlocal attempt
-            elapsed = self._clock() - self._started
-            left = self.deadline.left()
-            if isinstance(instruction, Send):
-                attempt = instruction.attempt
-                progress = Progress(step=step, attempt=attempt, elapsed=elapsed, time_left=left)
-            else:
-                progress = Progress(
-                    step=step,
-                    attempt=attempt + 1,
-                    elapsed=elapsed,
-                    time_left=left,
-                    retry_in=instruction.seconds,
-                )
-            report(progress)
-
-        return observe
-
-
-def _check_deadline(deadline: float) -> float:
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
-        raise ConfigurationError(f"deadline must be a number of seconds, not {deadline!r}")
-    if not 0 < deadline < math.inf:
-        raise ConfigurationError(
-            f"deadline must be a finite number of seconds > 0, not {deadline!r}"
-        )
-    return float(deadline)
 
 
 _ClientFactory = Callable[[Settings], SyncClient | AsyncClient]
@@ -191,7 +91,7 @@ class _Lookup:
     ) -> None:
         self._driver2 = driver2
         self._kp = kp
-        self.deadline = _check_deadline(
+        self.deadline = check_deadline(
             deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline
         )
         """Seconds one lookup may take, retries and the KP fallback included."""
@@ -208,20 +108,20 @@ class _Lookup:
     ) -> Self:
         """A lookup with its own clients for ``settings``; closing it closes them."""
         if deadline is not None:
-            _check_deadline(deadline)
+            check_deadline(deadline)
         driver2, kp = cls._clients
         lookup = cls(driver2(settings), kp(settings), deadline=deadline, on_progress=on_progress)
         lookup._owned = True
         return lookup
 
-    def _start(self) -> _Run:
-        return _Run(self.deadline, self._on_progress)
+    def _start(self) -> Run:
+        return Run(self.deadline, self._on_progress)
 
     def _bulk(
         self, role: PartyRole | str | None, concurrency: int | None
     ) -> tuple[PartyRole | None, int]:
         """A bulk run's role and window, checked before anything runs."""
-        return check_role(role), _window(concurrency, self._driver2)
+        return check_role(role), window(concurrency, self._driver2.max_in_flight)
 
     def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
         return self._driver2 if ask.source is Source.DRIVER2 else self._kp
@@ -276,7 +176,7 @@ class CustomerLookup(_Lookup):
         """The KP client, for what the rules do not cover."""
         return self._kp
 
-    def _run(self, flow: LookupFlow[T], run: _Run | None = None) -> T:
+    def _run(self, flow: LookupFlow[T], run: Run | None = None) -> T:
         run = run or self._start()
         step = advance(flow)
         while isinstance(step, Ask):
@@ -353,12 +253,12 @@ class CustomerLookup(_Lookup):
             names = [c.name for c in lookup.iter_candidates(result)]
         """
         # Leaving early lets the pages asked for ahead come (no more than ``ahead``).
-        with ThreadPoolExecutor(max(_check_ahead(ahead), 1), _PAGES) as pool:
+        with ThreadPoolExecutor(max(check_ahead(ahead), 1), PAGE_THREADS) as pool:
 
             def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
-                return pool.submit(self._run, _one(ask))
+                return pool.submit(self._run, one(ask))
 
-            pages = _LookAhead(later_pages(result.query, result.answer), ahead, fetch)
+            pages = LookAhead(later_pages(result.query, result.answer), ahead, fetch)
             yield from result.candidates  # while they are used up, the next page comes
             while (coming := pages.take()) is not None:
                 answer = coming.result()
@@ -379,8 +279,8 @@ class CustomerLookup(_Lookup):
         if not asks:
             return list(result.candidates)
         run = self._start()
-        with ThreadPoolExecutor(len(asks), _PAGES) as pool:
-            answers = list(pool.map(lambda ask: self._run(_one(ask), run), asks))
+        with ThreadPoolExecutor(len(asks), PAGE_THREADS) as pool:
+            answers = list(pool.map(lambda ask: self._run(one(ask), run), asks))
         return [*result.candidates, *(c for answer in answers for c in candidates_of(answer))]
 
     def select(self, candidate: Candidate) -> Selection:
@@ -458,7 +358,7 @@ class CustomerLookup(_Lookup):
                 on_progress=on_progress,
             )
             twin._owned = True
-            return _closing(
+            return closing(
                 twin, twin.search_many(criteria, role=checked, ordered=ordered, concurrency=window)
             )
 
@@ -519,7 +419,7 @@ class AsyncCustomerLookup(_Lookup):
         """The KP client, for what the rules do not cover."""
         return self._kp
 
-    async def _run(self, flow: LookupFlow[T], run: _Run | None = None) -> T:
+    async def _run(self, flow: LookupFlow[T], run: Run | None = None) -> T:
         run = run or self._start()
         step = advance(flow)
         while isinstance(step, Ask):
@@ -555,7 +455,7 @@ class AsyncCustomerLookup(_Lookup):
         self, result: SearchResult, *, ahead: int = 1
     ) -> AsyncIterator[Candidate]:
         """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
-        pages = _LookAhead(later_pages(result.query, result.answer), ahead, self._run_one)
+        pages = LookAhead(later_pages(result.query, result.answer), ahead, self._run_one)
         try:
             for candidate in result.candidates:  # while they are used up, the next page comes
                 yield candidate
@@ -568,13 +468,13 @@ class AsyncCustomerLookup(_Lookup):
             await asyncio.gather(*pages.coming, return_exceptions=True)
 
     def _run_one(self, ask: Ask[CustomerPage] | Ask[PersonPage]) -> asyncio.Task[Any]:
-        return asyncio.ensure_future(self._run(_one(ask)))
+        return asyncio.ensure_future(self._run(one(ask)))
 
     async def all_candidates(self, result: SearchResult) -> list[Candidate]:
         """Every candidate of every page: see `CustomerLookup.all_candidates`."""
         run = self._start()
         fetches = [
-            asyncio.ensure_future(self._run(_one(ask), run))
+            asyncio.ensure_future(self._run(one(ask), run))
             for ask in later_pages(result.query, result.answer)
         ]
         try:
@@ -636,79 +536,3 @@ class AsyncCustomerLookup(_Lookup):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def _one(ask: Ask[T]) -> LookupFlow[T]:
-    """A flow of one ask, giving its answer: a further page."""
-    return (yield from ask)
-
-
-_PAGES: Final = "driver2-kp-page"
-F = TypeVar("F")
-
-
-class _LookAhead(Generic[F]):
-    """Which page fetches to start, and which to wait for next: ``ahead`` pages ahead.
-
-    ``start`` begins fetching one page (a thread's future, a task); the shells
-    only wait for what `take` gives, then `refill`.
-    """
-
-    def __init__(
-        self,
-        asks: list[Ask[CustomerPage] | Ask[PersonPage]],
-        ahead: int,
-        start: Callable[[Ask[CustomerPage] | Ask[PersonPage]], F],
-    ) -> None:
-        self._asks = iter(asks)
-        self._ahead = _check_ahead(ahead)
-        self._start = start
-        self.coming: deque[F] = deque(start(a) for a in islice(self._asks, self._ahead))
-        """The fetches under way, the next page's first."""
-
-    def take(self) -> F | None:
-        """The fetch of the next page (begun now, if none is ahead), or ``None`` after the last."""
-        if not self.coming:
-            ask = next(self._asks, None)
-            if ask is None:
-                return None
-            self.coming.append(self._start(ask))
-        return self.coming.popleft()
-
-    def refill(self) -> None:
-        """With a page in hand, begin the one that keeps ``ahead`` pages coming."""
-        self.coming.extend(self._start(a) for a in islice(self._asks, min(self._ahead, 1)))
-
-
-def _check_ahead(ahead: int) -> int:
-    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
-        raise ConfigurationError(f"ahead must be a whole number of pages >= 0, not {ahead!r}")
-    return ahead
-
-
-_WINDOW_PER_SLOT: Final = 2
-"""Searches under way per place at the gate, by default: some wait on KP or a retry."""
-
-
-def _window(concurrency: int | None, driver2: SyncClient | AsyncClient) -> int:
-    """How many searches a bulk run keeps under way."""
-    if concurrency is None:
-        return _WINDOW_PER_SLOT * driver2.max_in_flight
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigurationError(
-            f"concurrency must be None or a whole number >= 1, not {concurrency!r}"
-        )
-    return concurrency
-
-
-async def _closing(
-    lookup: AsyncCustomerLookup, items: AsyncIterator[BulkItem[SearchResult]]
-) -> AsyncIterator[BulkItem[SearchResult]]:
-    """``items``, then ``lookup`` closed: however the run ends."""
-    try:
-        async for item in items:
-            yield item
-    finally:
-        if isinstance(items, AsyncGenerator):
-            await items.aclose()
-        await lookup.aclose()

@@ -6,7 +6,8 @@ import pytest
 
 from driver2_kp import ConfigurationError, Deadline, Progress, Step, Timeouts
 from driver2_kp._http import Send, Sleep
-from driver2_kp.lookup import _check_ahead, _Run
+from driver2_kp._pages import check_ahead
+from driver2_kp._progress import Run
 
 DRIVER2 = Timeouts(read=60, deadline=300)
 
@@ -23,7 +24,7 @@ class Clock:
 
 def test_r13_a_lookup_has_one_deadline_from_its_start() -> None:
     clock = Clock()
-    run = _Run(100.0, None, clock)
+    run = Run(100.0, None, clock)
     assert (run.deadline.seconds, run.deadline.left()) == (100.0, 100.0)
     clock.now += 70
     assert run.deadline.left() == pytest.approx(30.0)
@@ -31,7 +32,7 @@ def test_r13_a_lookup_has_one_deadline_from_its_start() -> None:
 
 def test_r13_a_call_ends_by_the_lookup_deadline_or_its_own_whichever_is_sooner() -> None:
     clock = Clock()
-    run = _Run(100.0, None, clock)
+    run = Run(100.0, None, clock)
     own = Deadline.after(DRIVER2.deadline, clock=clock)
     assert own.sooner(run.deadline) is run.deadline
     clock.now += 70
@@ -43,7 +44,7 @@ def test_r13_a_call_ends_by_the_lookup_deadline_or_its_own_whichever_is_sooner()
 def test_r13_progress_tells_each_attempt_and_wait() -> None:
     clock = Clock()
     told: list[Progress] = []
-    run = _Run(60.0, told.append, clock)
+    run = Run(60.0, told.append, clock)
     observe = run.observer(Step.IMPORT)
     assert observe is not None
     observe(Send(DRIVER2.per_attempt, 1))
@@ -66,10 +67,10 @@ def test_r13_progress_tells_each_attempt_and_wait() -> None:
 
 
 def test_no_callback_means_no_observer() -> None:
-    assert _Run(60.0, None, Clock()).observer(Step.SEARCH_KP) is None
+    assert Run(60.0, None, Clock()).observer(Step.SEARCH_KP) is None
 
 
 @pytest.mark.parametrize("ahead", [-1, 1.5, True])
 def test_a_look_ahead_that_is_not_a_whole_number_of_pages_is_refused(ahead: object) -> None:
     with pytest.raises(ConfigurationError, match="ahead"):
-        _check_ahead(ahead)  # type: ignore[arg-type]
+        check_ahead(ahead)  # type: ignore[arg-type]

@@ -48,8 +48,10 @@ from driver2_kp import (
     VehicleNotFoundError,
 )
 from driver2_kp._convert import read
+from driver2_kp._flows import search_flow
 from driver2_kp._party import new_customer_from_person, party_from_person
-from driver2_kp._rules import Selection, candidates_of, search_flow
+from driver2_kp._results import Selection
+from driver2_kp._rules import candidates_of
 from tests._contract import customer, customer_page, person, person_page, vehicle
 
 WHERE = {"service": "Driver2", "endpoint": "GET /customers"}

@@ -41,6 +41,17 @@ from driver2_kp import (
 )
 from driver2_kp._convert import read
 from driver2_kp._criteria import SearchCriteria
+from driver2_kp._flows import (
+    Ask,
+    Finished,
+    LookupFlow,
+    advance,
+    later_pages,
+    search_flow,
+    search_kp_flow,
+    select_flow,
+    vehicle_flow,
+)
 from driver2_kp._party import (
     Party,
     PartyRole,
@@ -49,16 +60,8 @@ from driver2_kp._party import (
     party_from_customer,
     party_from_person,
 )
+from driver2_kp._results import Candidate, KPSkipReason, SearchResult, Selection, Step
 from driver2_kp._rules import (
-    Ask,
-    Candidate,
-    Finished,
-    KPSkipReason,
-    LookupFlow,
-    SearchResult,
-    Selection,
-    Step,
-    advance,
     apply_vehicle_parties,
     candidates_of,
     check_role,
@@ -66,11 +69,6 @@ from driver2_kp._rules import (
     dropped_for_kp,
     import_key,
     kp_query,
-    later_pages,
-    search_flow,
-    search_kp_flow,
-    select_flow,
-    vehicle_flow,
     vehicle_parties_of,
 )
 from tests._contract import customer, person, vehicle
