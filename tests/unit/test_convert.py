@@ -371,6 +371,97 @@ def test_a_format_error_is_neither_a_key_error_nor_a_type_error() -> None:
     assert not isinstance(caught.value, KeyError | TypeError)
 
 
+# --- the quicker type and enum checks refuse what they refused, saying the same ---------
+
+
+def read_page_of_ten(change: Callable[[JSONObject], None]) -> str:
+    wire = customer_page(*(customer() for _ in range(10)))
+    change(wire)
+    with pytest.raises(ResponseFormatError) as caught:
+        read(wire, CustomerPage, service="Driver2", endpoint="GET /customers")
+    return str(caught.value).removeprefix(
+        "Driver2 GET /customers: the answer is not a valid CustomerPage: "
+    )
+
+
+def test_a_numeral_string_for_an_int_is_still_refused() -> None:
+    message = read_page_of_ten(_set("page", "1"))
+    assert message == "body.page: expected int, got str"
+
+
+def test_a_whole_float_for_an_int_is_still_refused() -> None:
+    message = read_page_of_ten(_set("totalItems", 23.0))
+    assert message == "body.totalItems: expected int, got float"
+
+
+def _in_item(index: int, change: Callable[[JSONObject], None]) -> Callable[[JSONObject], None]:
+    def change_item(wire: JSONObject) -> None:
+        change(wire["items"][index])
+
+    return change_item
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(
+            _in_item(3, _set_address("postcode", 9000)),
+            "body.items[3].address.postcode: expected str, got int",
+            id="address-postcode",
+        ),
+        pytest.param(
+            _in_item(5, _set("customerNumber", 74050)),
+            "body.items[5].customerNumber: expected str, got int",
+            id="customer-number",
+        ),
+        pytest.param(
+            _in_item(5, _set("phone", 3292234455)),
+            "body.items[5].phone: expected str, got int",
+            id="optional-phone",
+        ),
+        pytest.param(
+            _in_item(9, _set("vatLiable", 1)),
+            "body.items[9].vatLiable: expected bool, got int",
+            id="int-for-bool",
+        ),
+        pytest.param(
+            _in_item(9, _set("createdAt", "2024-02-30T13:45:10Z")),
+            "body.items[9].createdAt: expected an RFC 3339 date-time with its offset",
+            id="no-such-day",
+        ),
+    ],
+)
+def test_a_wrong_type_deep_in_a_page_gives_the_precise_message(
+    change: Callable[[JSONObject], None], expected: str
+) -> None:
+    assert read_page_of_ten(change) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["corporation", "NATURAL_PERSON", "private", None, 1, True, ["natural_person"], {}],
+    ids=["unknown", "name-not-value", "other-enum", "null", "int", "bool", "array", "object"],
+)
+def test_an_unknown_enum_value_is_refused_listing_the_values(value: object) -> None:
+    message = read_page_of_ten(_in_item(7, _set("legalForm", value)))
+    assert message == "body.items[7].legalForm: expected one of natural_person, legal_entity"
+
+
+def test_a_kp_salutation_may_be_null_but_not_unknown() -> None:
+    wire = person_page(person(), {**person(), "anrede": None})
+    assert read(wire, PersonPage, **KP).items[1].salutation is None
+    wire["treffer"][0]["anrede"] = "Dr."
+    with pytest.raises(ResponseFormatError) as caught:
+        read(wire, PersonPage, **KP)
+    assert str(caught.value).endswith("body.treffer[0].anrede: expected one of Herr, Frau, Firma")
+
+
+def test_a_lower_case_t_and_z_still_read_as_rfc_3339() -> None:
+    wire = customer()
+    wire["createdAt"] = "2019-07-15t09:07:00z"
+    assert read_customer(wire).created_at == datetime(2019, 7, 15, 9, 7, tzinfo=UTC)
+
+
 # --- writing a new customer ---------------------------------------------------------
 
 
