@@ -17,26 +17,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Awaitable,
     Callable,
+    Generator,
     Iterable,
     Iterator,
+    Sized,
 )
-from typing import Final, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from ._criteria import SearchCriteria
 from ._errors import ConfigurationError, Driver2KPError
 
-__all__ = ["BulkItem", "Criteria", "closing", "in_thread", "run_each", "window"]
+__all__ = [
+    "BulkItem",
+    "BulkProgress",
+    "BulkProgressCallback",
+    "Criteria",
+    "Tally",
+    "atallied",
+    "closing",
+    "in_thread",
+    "run_each",
+    "tallied",
+    "total_of",
+    "window",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+Clock: TypeAlias = Callable[[], float]
 
 
 class _Closable(Protocol):
@@ -216,3 +235,113 @@ async def closing(lookup: _Closable, items: AsyncIterator[T]) -> AsyncIterator[T
         if isinstance(items, AsyncGenerator):
             await items.aclose()
         await lookup.aclose()
+
+
+# --- progress -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BulkProgress:
+    """How far a bulk run is, told after each item.
+
+    Example::
+
+        def show(progress: BulkProgress) -> None:
+            print(f"{progress.done}/{progress.total}, {progress.failed} failed")
+
+        for item in lookup.search_many(rows, progress=show):
+            ...
+    """
+
+    done: int
+    """Items finished, failed ones included."""
+    failed: int
+    """Items whose lookup raised (their `BulkItem.error` is set)."""
+    total: int | None
+    """How many inputs there are, when the input has a length."""
+    elapsed: float
+    """Seconds since the run started."""
+
+
+BulkProgressCallback: TypeAlias = Callable[[BulkProgress], None]
+"""Called with a `BulkProgress` after each item, in the thread that iterates the run."""
+Progress: TypeAlias = bool | BulkProgressCallback
+"""``progress=`` of a bulk run: ``True`` for a tqdm bar, a callback, or ``False``."""
+_EXTRA: Final = "progress=True draws a tqdm bar: pip install 'driver2-kp[progress]'"
+
+
+class Tally:
+    """Counts a run's items, and tells a callback or draws a bar; `close` ends the bar."""
+
+    def __init__(self, progress: Progress, total: int | None, *, clock: Clock = time.monotonic):
+        self._clock = clock
+        self._started = clock()
+        self._total = total
+        self._done = self._failed = 0
+        self._report: BulkProgressCallback | None = None
+        self._bar: Any = None
+        if progress is True:
+            self._bar = _bar(total)
+        elif callable(progress):
+            self._report = progress
+        elif progress is not False:
+            raise ConfigurationError(
+                f"progress must be True, False or a callable, not {progress!r}"
+            )
+
+    def count(self, item: BulkItem[Any]) -> None:
+        """One more item is done."""
+        self._done += 1
+        self._failed += not item.ok
+        if self._bar is not None:
+            self._bar.set_postfix(failed=self._failed, refresh=False)
+            self._bar.update(1)
+        if self._report is not None:
+            elapsed = self._clock() - self._started
+            self._report(
+                BulkProgress(
+                    done=self._done, failed=self._failed, total=self._total, elapsed=elapsed
+                )
+            )
+
+    def close(self) -> None:
+        """The run ended: close the bar, if one is drawn."""
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _bar(total: int | None) -> Any:
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - an optional extra, loaded only when asked for
+    except ImportError:
+        raise ImportError(_EXTRA) from None
+    return tqdm(total=total, unit="record", desc="driver2-kp")
+
+
+def total_of(criteria: object) -> int | None:
+    """How many inputs ``criteria`` holds, if it can tell without being read."""
+    return len(criteria) if isinstance(criteria, Sized) else None
+
+
+def tallied(items: Iterator[BulkItem[R]], tally: Tally) -> Iterator[BulkItem[R]]:
+    """``items``, each counted by ``tally``; closing it closes ``items`` (a break cancels)."""
+    try:
+        for item in items:
+            tally.count(item)
+            yield item
+    finally:
+        tally.close()
+        if isinstance(items, Generator):
+            items.close()
+
+
+async def atallied(items: AsyncIterator[BulkItem[R]], tally: Tally) -> AsyncIterator[BulkItem[R]]:
+    """The async `tallied`."""
+    try:
+        async for item in items:
+            tally.count(item)
+            yield item
+    finally:
+        tally.close()
+        if isinstance(items, AsyncGenerator):
+            await items.aclose()

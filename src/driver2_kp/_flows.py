@@ -50,10 +50,13 @@ from .driver2 import (
 from .kp import search_persons_request
 
 __all__ = [
+    "KP_FAILED_NOTE",
     "Ask",
     "Finished",
     "LookupFlow",
     "advance",
+    "driver2_ask",
+    "kp_ask",
     "later_pages",
     "search_flow",
     "search_kp_flow",
@@ -63,7 +66,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_KP_FAILED_NOTE: Final = (
+KP_FAILED_NOTE: Final = (
     "Driver2 answered and found nobody for these criteria; the automatic KP search "
     "(R3) then failed, so whether KP knows them is not known"
 )
@@ -109,12 +112,14 @@ def advance(
         return Finished(done.value)
 
 
-def _kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask[PersonPage]:
+def kp_ask(query: PersonQuery, page: int, step: Step = Step.SEARCH_KP) -> Ask[PersonPage]:
+    """Ask KP for one ``page`` of ``query``."""
     offset = (page - 1) * PAGE_SIZE
     return Ask(Source.KP, step, search_persons_request(query, limit=PAGE_SIZE, offset=offset))
 
 
-def _driver2_ask(query: CustomerQuery, page: int, step: Step) -> Ask[CustomerPage]:
+def driver2_ask(query: CustomerQuery, page: int, step: Step) -> Ask[CustomerPage]:
+    """Ask Driver2 for one ``page`` of ``query``."""
     return Ask(Source.DRIVER2, step, search_customers_request(query, page=page))
 
 
@@ -158,12 +163,12 @@ def search_flow(
     check_page(page)
     query = driver2_query(criteria)
     try:
-        customers = yield from _driver2_ask(query, page, Step.SEARCH_DRIVER2)
+        customers = yield from driver2_ask(query, page, Step.SEARCH_DRIVER2)
     except BadRequestError as refused:
         if page == 1:
             raise
         # Is it the page? Driver2 says so in words of its own: ask how many there are.
-        first = yield from _driver2_ask(query, 1, Step.SEARCH_DRIVER2)
+        first = yield from driver2_ask(query, 1, Step.SEARCH_DRIVER2)
         if page <= first.total_pages:
             raise
         raise _beyond_the_last(refused, page, first.total_pages) from refused
@@ -173,9 +178,9 @@ def search_flow(
         return _result(criteria, role, query, customers, page, kp_skipped_reason=reason)
     persons_query = kp_query(criteria)
     try:
-        persons = yield from _kp_ask(persons_query, page)
+        persons = yield from kp_ask(persons_query, page)
     except Driver2KPError as error:
-        error.add_note(_KP_FAILED_NOTE)
+        error.add_note(KP_FAILED_NOTE)
         raise
     return _result(criteria, role, persons_query, persons, page)
 
@@ -198,7 +203,7 @@ def search_kp_flow(
     role = check_role(role)
     check_page(page)
     query = kp_query(criteria)
-    persons = yield from _kp_ask(query, page)
+    persons = yield from kp_ask(query, page)
     return _result(criteria, role, query, persons, page)
 
 
@@ -216,12 +221,12 @@ def later_pages(
         if not isinstance(query, CustomerQuery):
             return []
         numbers = range(answer.page + 1, answer.total_pages + 1)
-        return [_driver2_ask(query, number, Step.NEXT_PAGE) for number in numbers]
+        return [driver2_ask(query, number, Step.NEXT_PAGE) for number in numbers]
     if not isinstance(query, PersonQuery) or not answer.items:
         return []
     offsets = range(answer.offset + len(answer.items), answer.total, PAGE_SIZE)
     asks: list[Ask[CustomerPage] | Ask[PersonPage]] = [
-        _kp_ask(query, offset // PAGE_SIZE + 1, Step.NEXT_PAGE) for offset in offsets
+        kp_ask(query, offset // PAGE_SIZE + 1, Step.NEXT_PAGE) for offset in offsets
     ]
     return asks
 

@@ -7,6 +7,7 @@ the flows in `driver2_kp._flows`.
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Final
 
 import attrs
@@ -16,6 +17,7 @@ from ._errors import Driver2KPError
 from ._models import Customer, CustomerPage, CustomerQuery, Person, PersonPage, PersonQuery
 from ._party import Party, PartyRole, Source
 from ._redact import redacted_repr
+from ._score import Match, best_of, rank
 
 __all__ = [
     "PAGE_SIZE",
@@ -130,11 +132,46 @@ class SearchResult:
     """Why KP was not searched automatically; ``None`` when it was searched (R3)."""
     dropped_for_kp: tuple[str, ...] = ()
     """When KP was searched: the criteria it was not given (R7), e.g. ``("email",)``."""
+    blocks: tuple[CustomerQuery | PersonQuery, ...] = ()
+    """For a `CustomerLookup.match`: every search it sent, in order; empty for a search.
+
+    A match's ``candidates`` are the union of what those searches found, and all
+    it has: ``total`` counts them, and no further page is fetched for it.
+    ``query`` and ``answer`` are those of the first search that found someone.
+    """
 
     @property
     def pages(self) -> int:
         """How many pages of 10 the hits fill."""
-        return -(-self.total // PAGE_SIZE)
+        return 1 if self.blocks else -(-self.total // PAGE_SIZE)
+
+    @functools.cached_property
+    def matches(self) -> tuple[Match, ...]:
+        """The candidates ranked by how well they agree with ``criteria``, the best first.
+
+        Each `Match` has a ``score`` in [0, 1] and its ``reasons``; see
+        docs/matching.md for the scoring. Computed once, when first read.
+
+        Example::
+
+            [(m.candidate.driver2_number, round(m.score, 3)) for m in result.matches]
+            # [('74050', 0.999)]
+        """
+        return rank(self.criteria, self.candidates)
+
+    @property
+    def best(self) -> Candidate | None:
+        """The candidate that is clearly the one searched for, or ``None``.
+
+        ``None`` when nobody was found, when the first two are too close to
+        call (a tie), or when the best agrees too little (a weak match).
+
+        Example::
+
+            if (customer := result.best) is not None:
+                party = lookup.select(customer).party
+        """
+        return best_of(self.matches)
 
 
 @redacted_repr("party", "imported", "import_error", "customer")

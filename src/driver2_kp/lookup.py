@@ -24,12 +24,24 @@ their own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from ._bulk import BulkItem, Criteria, closing, in_thread, run_each, window
+from ._bulk import (
+    BulkItem,
+    Criteria,
+    Tally,
+    atallied,
+    closing,
+    in_thread,
+    run_each,
+    tallied,
+    total_of,
+    window,
+)
+from ._bulk import Progress as BulkProgressOption
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
@@ -43,6 +55,8 @@ from ._flows import (
     select_flow,
     vehicle_flow,
 )
+from ._frames import Frame, Table
+from ._match import match_flow
 from ._models import CustomerPage, PersonPage
 from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
 from ._party import Party, PartyRole, Source
@@ -68,6 +82,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_BulkMethod = Literal["search", "match"]
 
 
 _ClientFactory = Callable[[Settings], SyncClient | AsyncClient]
@@ -316,6 +331,30 @@ class CustomerLookup(_Lookup):
         """
         return vehicle_parties_of(self._run(vehicle_flow(plate=plate, vin=vin)))
 
+    def match(
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None
+    ) -> SearchResult:
+        """Find the customer a record describes: search wide, then rank (see docs/matching.md).
+
+        The matching counterpart of `search`, for a data engineer's records,
+        whose e-mail or phone may have changed since, and whose names may hold
+        typos or be swapped. Driver2 is searched with *blocking* criteria (the
+        VAT number alone, the last name with the postcode, then wider), as long
+        as they find nobody or no clear best; the union of what they found is
+        ranked against all the criteria. KP follows as in `search` (R3-R7).
+
+        ``result.best`` is the candidate when one is clearly ahead;
+        ``result.matches`` ranks them all with a score and reasons;
+        ``result.blocks`` lists the searches sent (1 to 11 of Driver2).
+
+        Example::
+
+            result = lookup.match(SearchCriteria(last_name="Godris", postcode="9000"))
+            result.best.driver2_number if result.best else None
+            # '74050'
+        """
+        return self._run(match_flow(criteria, role=role))
+
     def search_many(
         self,
         criteria: Criteria,
@@ -323,6 +362,7 @@ class CustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
+        progress: BulkProgressOption = False,
     ) -> Iterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once; one `BulkItem` per input.
 
@@ -331,6 +371,10 @@ class CustomerLookup(_Lookup):
         ``ordered=True``. One failed search never stops the run: its error is
         on its item. ``concurrency`` caps the searches at once; by default the
         client's gate finds what Driver2 takes.
+
+        ``progress=True`` draws a tqdm bar (done/total, rate, time left, failed
+        items; the notebook bar in Jupyter), with the ``driver2-kp[progress]``
+        extra installed; a callable is told a `BulkProgress` after each item.
 
         It works where an event loop is already running (Jupyter, inside
         ``asyncio.run``): the searches run in an event loop of their own, in a
@@ -341,10 +385,90 @@ class CustomerLookup(_Lookup):
 
         Example::
 
-            for item in lookup.search_many(rows, ordered=True):
+            for item in lookup.search_many(rows, ordered=True, progress=True):
                 print(item.index, item.result.total if item.ok else item.error)
         """
+        return self._many(
+            "search",
+            criteria,
+            role=role,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
+
+    def match_many(
+        self,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None = None,
+        concurrency: int | None = None,
+        ordered: bool = False,
+        progress: BulkProgressOption = False,
+    ) -> Iterator[BulkItem[SearchResult]]:
+        """`match` each of ``criteria``, many at once: as `search_many`, one `BulkItem` per input.
+
+        Example::
+
+            best = {item.index: item.result.best for item in lookup.match_many(rows) if item.ok}
+        """
+        return self._many(
+            "match",
+            criteria,
+            role=role,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
+
+    def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        concurrency: int | None = None,
+        progress: BulkProgressOption = False,
+        role: PartyRole | str | None = None,
+    ) -> Frame:
+        """`match` every row of a pandas or polars DataFrame; a frame of the same kind back.
+
+        Columns are read as criteria by name (``last_name``, ``first_name``,
+        ``postcode``, ``email``, ``phone``, ``vat_number``, ``customer_number``,
+        ``country``); ``columns`` renames others as ``DataFrame.rename`` does
+        (``{"Naam": "last_name"}``). An empty cell is "not given". The frame
+        comes back with one row per input row, in order: its own columns, then
+        ``source``, ``total``, ``error``, the best candidate's
+        ``best_driver2_number``, ``best_kp_id``, ``best_name``,
+        ``best_first_name``, ``best_postcode``, ``best_vat_number``, and its
+        ``score`` and ``reasons``. A row that failed (or whose values are no
+        valid criteria) has its ``error``; the others go on.
+
+        Needs the ``driver2-kp[dataframe]`` extra: without pandas and polars,
+        raises `ImportError` naming it. ``concurrency`` and ``progress`` are as
+        in `search_many`.
+
+        Example::
+
+            matched = lookup.match_frame(pd.read_csv("customers.csv", dtype=str), progress=True)
+            matched[["last_name", "best_driver2_number", "score"]]
+        """
+        table = Table.read(frame, columns)
+        items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
+        joined: Frame = table.joined({item.index: item for item in items})
+        return joined
+
+    def _many(
+        self,
+        method: _BulkMethod,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None,
+        concurrency: int | None,
+        ordered: bool,
+        progress: BulkProgressOption,
+    ) -> Iterator[BulkItem[SearchResult]]:
         checked, window = self._bulk(role, concurrency)
+        tally = Tally(progress, total_of(criteria))
         driver2, kp = self._driver2, self._kp
         deadline, on_progress = self.deadline, self._on_progress
 
@@ -358,11 +482,10 @@ class CustomerLookup(_Lookup):
                 on_progress=on_progress,
             )
             twin._owned = True
-            return closing(
-                twin, twin.search_many(criteria, role=checked, ordered=ordered, concurrency=window)
-            )
+            items = twin._each(method, criteria, checked, window, ordered)
+            return closing(twin, items)
 
-        return in_thread(start)
+        return tallied(in_thread(start), tally)
 
     def close(self) -> None:
         """Close the clients, if they were made by `from_settings`."""
@@ -495,6 +618,12 @@ class AsyncCustomerLookup(_Lookup):
         """A vehicle's owner, driver and lessee: see `CustomerLookup.vehicle_parties`."""
         return vehicle_parties_of(await self._run(vehicle_flow(plate=plate, vin=vin)))
 
+    async def match(
+        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None
+    ) -> SearchResult:
+        """Find the customer a record describes: see `CustomerLookup.match`."""
+        return await self._run(match_flow(criteria, role=role))
+
     def search_many(
         self,
         criteria: Criteria,
@@ -502,6 +631,7 @@ class AsyncCustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
+        progress: BulkProgressOption = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once: see `CustomerLookup.search_many`.
 
@@ -514,8 +644,49 @@ class AsyncCustomerLookup(_Lookup):
                 print(item.index, item.ok)
         """
         checked, window = self._bulk(role, concurrency)
+        tally = Tally(progress, total_of(criteria))
+        return atallied(self._each("search", criteria, checked, window, ordered), tally)
+
+    def match_many(
+        self,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None = None,
+        concurrency: int | None = None,
+        ordered: bool = False,
+        progress: BulkProgressOption = False,
+    ) -> AsyncIterator[BulkItem[SearchResult]]:
+        """`match` each of ``criteria``, many at once: see `CustomerLookup.match_many`."""
+        checked, window = self._bulk(role, concurrency)
+        tally = Tally(progress, total_of(criteria))
+        return atallied(self._each("match", criteria, checked, window, ordered), tally)
+
+    async def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        concurrency: int | None = None,
+        progress: BulkProgressOption = False,
+        role: PartyRole | str | None = None,
+    ) -> Frame:
+        """`match` every row of a DataFrame: see `CustomerLookup.match_frame`."""
+        table = Table.read(frame, columns)
+        items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
+        joined: Frame = table.joined({item.index: item async for item in items})
+        return joined
+
+    def _each(
+        self,
+        method: _BulkMethod,
+        criteria: Criteria,
+        role: PartyRole | None,
+        window: int,
+        ordered: bool,
+    ) -> AsyncIterator[BulkItem[SearchResult]]:
+        lookup = self.search if method == "search" else self.match
         return run_each(
-            lambda each: self.search(each, role=checked), criteria, window=window, ordered=ordered
+            lambda each: lookup(each, role=role), criteria, window=window, ordered=ordered
         )
 
     async def aclose(self) -> None:
