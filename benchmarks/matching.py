@@ -3,7 +3,8 @@
 Draws 1,000 Driver2 customers from the sandbox and makes of each the record a
 data engineer would hold, corrupted at random (seeded, so every run is the
 same): typos and dropped accents in names, stale e-mails and phones, first and
-last name swapped, missing postcodes, "Van de" spelled "Vande" (and back). It
+last name swapped, missing postcodes, "Van de" spelled "Vande" (and back), and
+customers who moved (another postcode). It
 matches them with ``match_frame`` and prints, as record linkage is measured:
 
 - precision: of the records where ``best`` names a customer, the share where it
@@ -37,6 +38,8 @@ from driver2_kp.sandbox import Sandbox, SandboxConfig
 from driver2_kp.sandbox._data import generate
 
 RECORDS = 1000
+_POSTCODES = ("1000", "2000", "3000", "8000", "9000")
+"""Where a customer who moved lives now (corrupted records keep their old e-mail and phone)."""
 _COLUMNS = ("last_name", "first_name", "postcode", "email", "phone", "vat_number")
 SEED = 20261201
 PRECISION_GOAL = 0.98
@@ -49,6 +52,7 @@ CORRUPTIONS = {
     "stale phone": 0.30,
     "names swapped": 0.10,
     "postcode missing": 0.20,
+    "moved": 0.10,
     "Van de / Vande": 0.60,
 }
 """How often each corruption is applied to a record (independently)."""
@@ -140,6 +144,8 @@ def records(customers: Iterable[dict[str, object]], rng: random.Random) -> Itera
             last, first = _plain(last), _plain(first) if isinstance(first, str) else first
         if "names swapped" in applied and isinstance(first, str):
             last, first = first, last
+        if "moved" in applied:
+            postcode = rng.choice(_POSTCODES)
         if "postcode missing" in applied:
             postcode = None
         if "stale e-mail" in applied and isinstance(email, str):

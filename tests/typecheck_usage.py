@@ -8,13 +8,17 @@ from __future__ import annotations
 from typing import assert_type
 
 import attrs
+import pandas as pd
+import polars as pl
 
 from driver2_kp import (
+    MATCH_COLUMNS,
     AppliedParties,
     AsyncCustomerLookup,
     AsyncDriver2Client,
     AsyncKPClient,
     BulkItem,
+    BulkProgress,
     Candidate,
     ConfigurationError,
     Customer,
@@ -28,6 +32,7 @@ from driver2_kp import (
     DuplicateCustomerError,
     KPClient,
     KPSkipReason,
+    Match,
     NewCustomer,
     Party,
     PartyRole,
@@ -147,12 +152,34 @@ def the_facade(settings: Settings, held: dict[PartyRole, Party]) -> None:
         applied = apply_vehicle_parties(held, parties)
         assert_type(applied, AppliedParties)
         assert_type(applied.overwritten, frozenset[PartyRole])
+    a_data_engineers_match(settings)
     with Driver2Client(settings) as driver2, KPClient(settings) as kp:
         assert_type(CustomerLookup(driver2, kp).deadline, float)
         customer = driver2.perform(get_customer_request("74050"), deadline=Deadline.after(5.0))
         assert_type(customer, Customer)
         assert_type(driver2.in_flight_limit, int)
     log_personal_data(False)
+
+
+def a_data_engineers_match(settings: Settings) -> None:
+    def tell(progress: BulkProgress) -> None:
+        assert_type(progress.total, int | None)
+
+    with CustomerLookup.from_settings(settings, cache_ttl=600) as lookup:
+        matched = lookup.match(SearchCriteria(last_name="Godreis", first_name="Thiemen"))
+        assert_type(matched.best, Candidate | None)
+        assert_type(matched.matches, tuple[Match, ...])
+        assert_type(matched.matches[0].score, float)
+        assert_type(matched.matches[0].reasons, tuple[str, ...])
+        assert_type(matched.blocks, tuple[CustomerQuery | PersonQuery, ...])
+        for item in lookup.match_many([SearchCriteria(last_name="Peeters")], progress=tell):
+            assert_type(item, BulkItem[SearchResult])
+        frame = pd.DataFrame({"Naam": ["Goderis"]})
+        assert_type(lookup.match_frame(frame, columns={"Naam": "last_name"}), pd.DataFrame)
+        polars_frame = pl.DataFrame({"last_name": ["Goderis"]})
+        assert_type(lookup.match_frame(polars_frame, progress=True), pl.DataFrame)
+        assert_type(MATCH_COLUMNS, tuple[str, ...])
+        lookup.clear_cache()
 
 
 async def the_async_facade(settings: Settings) -> None:
@@ -165,3 +192,6 @@ async def the_async_facade(settings: Settings) -> None:
         async for item in lookup.search_many([SearchCriteria(last_name="Peeters")]):
             assert_type(item.index, int)
         assert_type(await lookup.vehicle_parties(vin="WVWZZZ1JZXW000001"), dict[PartyRole, Party])
+        assert_type(await lookup.match(SearchCriteria(vat_number="BE0403019261")), SearchResult)
+        frame = pl.DataFrame({"last_name": ["Goderis"]})
+        assert_type(await lookup.match_frame(frame), pl.DataFrame)

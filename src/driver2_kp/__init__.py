@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._bulk import BulkItem
+from ._bulk import BulkItem, BulkProgress, BulkProgressCallback
 from ._criteria import SearchCriteria
 from ._deadline import Deadline
 from ._errors import (
@@ -35,6 +35,7 @@ from ._errors import (
     ValidationError,
     VehicleNotFoundError,
 )
+from ._frames import OUTPUT_COLUMNS as MATCH_COLUMNS
 from ._logs import log_personal_data
 from ._models import (
     Address,
@@ -53,6 +54,7 @@ from ._models import (
 )
 from ._party import Party, PartyRole, Source
 from ._retry import RetryPolicy, Timeouts
+from ._score import Match
 from ._settings import Secret, Settings
 from .driver2 import AsyncDriver2Client, Driver2Client
 from .kp import AsyncKPClient, KPClient
@@ -76,6 +78,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "MATCH_COLUMNS",
     "APIError",
     "Address",
     "AppliedParties",
@@ -85,6 +88,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BulkItem",
+    "BulkProgress",
+    "BulkProgressCallback",
     "Candidate",
     "ConfigurationError",
     "ConflictError",
@@ -105,6 +110,7 @@ __all__ = [
     "KPSalutation",
     "KPSkipReason",
     "LegalForm",
+    "Match",
     "NewCustomer",
     "NotFoundError",
     "Party",

@@ -35,7 +35,7 @@ Frame = TypeVar("Frame", "pd.DataFrame", "pl.DataFrame")
 
 FIELDS: Final = tuple(field.name for field in attrs.fields(SearchCriteria))
 """The columns read as criteria, by name: ``last_name``, ``first_name``, ``postcode``..."""
-OUTPUT_COLUMNS: Final = (
+OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "source",
     "total",
     "error",

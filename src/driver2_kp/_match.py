@@ -15,9 +15,9 @@ not given, or when an earlier stage sent it already):
 2. the last name with the postcode (without a postcode: with the first name;
    without either: alone);
 3. the last name with the first name (a customer who moved); the first three
-   letters of the last name with the postcode (a typo late in the name); the
-   first name as the last name and the other way round (swapped); the e-mail
-   alone; the phone number alone;
+   letters of the last name with the postcode (a typo late in the name), and
+   with the first name (a typo, and moved); the first name as the last name and
+   the other way round (swapped); the e-mail alone; the phone number alone;
 4. the last name alone; the first name with the postcode (a typo early in the
    name).
 
@@ -37,7 +37,14 @@ from ._flows import KP_FAILED_NOTE, LookupFlow, driver2_ask, kp_ask
 from ._models import CustomerPage, CustomerQuery, PersonPage, PersonQuery
 from ._party import PartyRole, Source
 from ._results import Candidate, KPSkipReason, SearchResult, Step
-from ._rules import candidates_of, check_role, dropped_for_kp, kp_query, kp_skip_reason
+from ._rules import (
+    candidates_of,
+    check_role,
+    driver2_query,
+    dropped_for_kp,
+    kp_query,
+    kp_skip_reason,
+)
 from ._score import best_of, rank
 
 __all__ = ["MOST_DRIVER2_SEARCHES", "MOST_KP_SEARCHES", "driver2_blocks", "kp_blocks", "match_flow"]
@@ -70,21 +77,26 @@ def driver2_blocks(criteria: SearchCriteria) -> list[list[CustomerQuery]]:
                 wider.append(CustomerQuery(name=last[:PREFIX], postcode=postcode))
         else:
             strict.append(CustomerQuery(name=last, first_name=first))
-        if first is not None:  # moved; or the names swapped
+        if first is not None:  # moved; moved with a typo; or the names swapped
             wider[:0] = [CustomerQuery(name=last, first_name=first)]
+            if len(last) > PREFIX:
+                wider.append(CustomerQuery(name=last[:PREFIX], first_name=first))
             wider.append(CustomerQuery(name=first, first_name=last))
         widest.append(CustomerQuery(name=last))
     wider += [CustomerQuery(email=criteria.email), CustomerQuery(phone=criteria.phone)]
     if first is not None and postcode is not None:  # a typo early in the name
         widest.append(CustomerQuery(first_name=first, postcode=postcode))
-    return _distinct([keys, strict, wider, widest])
+    # Criteria that block nothing (a postcode, a country): the search with all of them (R1).
+    stages = _distinct([keys, strict, wider, widest])
+    return stages if stages or criteria.is_empty() else [[driver2_query(criteria)]]
 
 
 def kp_blocks(criteria: SearchCriteria) -> list[list[PersonQuery]]:
     """The KP searches of a match, when Driver2 found nobody (R5-R7): one a stage."""
     first = kp_query(criteria)
-    wider = PersonQuery(last_name=first.last_name, postcode=criteria.postcode)
-    return _distinct([[first], [wider], [PersonQuery(last_name=first.last_name)]])
+    kind = first.kind  # a first name given keeps KP to private persons (R6), widened too
+    wider = PersonQuery(last_name=first.last_name, postcode=criteria.postcode, kind=kind)
+    return _distinct([[first], [wider], [PersonQuery(last_name=first.last_name, kind=kind)]])
 
 
 def _distinct(stages: list[list[Q]]) -> list[list[Q]]:

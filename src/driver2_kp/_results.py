@@ -143,7 +143,7 @@ class SearchResult:
     @property
     def pages(self) -> int:
         """How many pages of 10 the hits fill."""
-        return 1 if self.blocks else -(-self.total // PAGE_SIZE)
+        return min(self.total, 1) if self.blocks else -(-self.total // PAGE_SIZE)
 
     @functools.cached_property
     def matches(self) -> tuple[Match, ...]:

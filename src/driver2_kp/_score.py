@@ -53,7 +53,7 @@ __all__ = [
     "rank",
 ]
 
-PRIOR: Final = -10.0
+PRIOR: Final = -8.0
 """The match weight, in bits, of a candidate about whom nothing agrees yet."""
 WEIGHTS: Final[dict[str, dict[str, float]]] = {
     "customer_number": {"equal": 16.0, "different": -14.0},
@@ -121,23 +121,47 @@ class Match:
 # --- normalising ----------------------------------------------------------------------
 
 
+_LETTERS: Final = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+"""Letters that Unicode does not decompose into a base letter and an accent."""
+
+
 @functools.lru_cache(maxsize=4096)
+def _words(name: str) -> tuple[str, ...]:
+    plain = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+    kept = "".join(
+        "" if c == "." else c if c.isalnum() else " "  # "B.V." is "bv"; "Van-de" is "van de"
+        for c in plain
+        if not unicodedata.combining(c)
+    )
+    return tuple(kept.split())
+
+
 def fold_name(name: str) -> str:
-    """A name folded for comparing: no case, accents, spaces, hyphens or legal form.
+    """A name folded for comparing: no case, accents, spaces, hyphens, dots or apostrophes.
 
     >>> fold_name("Van de Velde") == fold_name("Vandevelde") == fold_name("van-de-velde")
     True
-    >>> fold_name("Élodie"), fold_name("Peeters Bouw BV")
-    ('elodie', 'peetersbouw')
+    >>> fold_name("Élodie"), fold_name("Łukasz"), fold_name("Peeters Bouw B.V.")
+    ('elodie', 'lukasz', 'peetersbouwbv')
     """
-    plain = unicodedata.normalize("NFKD", name.casefold())
-    words = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
-    kept = [word for word in words.split() if word not in _LEGAL_FORMS] or words.split()
-    return "".join(kept)
+    return "".join(_words(name))
+
+
+def _without_legal_form(name: str) -> str:
+    """The folded name without a company's legal form (NV, BV, SA...), if anything is left."""
+    words = _words(name)
+    kept = [word for word in words if word not in _LEGAL_FORMS]
+    return "".join(kept or words)
 
 
 def _compact(number: str) -> str:
     return "".join(c for c in number if c.isalnum()).upper()
+
+
+def _vat_key(number: str) -> str:
+    # As SearchCriteria reads one: no country prefix means Belgian.
+    compact = _compact(number)
+    return "BE" + compact if compact[:1].isdigit() else compact
 
 
 @functools.lru_cache(maxsize=4096)
@@ -146,21 +170,22 @@ def phone_key(number: str, region: str = _DEFAULT_REGION) -> str:
 
     >>> phone_key("0475 12 34 56"), phone_key("32475123456"), phone_key("+32 475 12 34 56")
     ('+32475123456', '+32475123456', '+32475123456')
+    >>> phone_key("621 123 456", "LU")  # Luxembourg dials without a trunk 0
+    '+352621123456'
     """
     digits = "".join(c for c in number if c.isdigit())
     if number.lstrip().startswith("+") or digits.startswith("00"):
-        text = "+" + digits.removeprefix("00")
-    elif digits.startswith("0"):
-        text = digits
-    else:  # the digits of an international number whose "+" was dropped
-        text = "+" + digits
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return digits.lstrip("0")
-    if not phonenumbers.is_possible_number(parsed):
-        return digits.lstrip("0")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        readings = ["+" + digits.removeprefix("00")]
+    else:  # as dialled in the region; else the digits of an international number, "+" dropped
+        readings = [digits, "+" + digits]
+    for text in readings:
+        try:
+            parsed = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return digits.lstrip("0")
 
 
 # --- comparing ------------------------------------------------------------------------
@@ -178,14 +203,19 @@ def _level(field: str, level: str, shown: str | None = None) -> _Level:
 
 
 def _compare_names(field: str, given: str, found: str) -> _Level:
-    a, b = fold_name(given), fold_name(found)
-    if a == b:
+    # With and without a legal form: "Peeters Bouw BV" is "Peeters Bouw", "De Sá" stays itself.
+    pairs = (
+        (fold_name(given), fold_name(found)),
+        (_without_legal_form(given), _without_legal_form(found)),
+    )
+    if any(a == b for a, b in pairs):
         return _level(field, "equal")
-    similarity = JaroWinkler.similarity(a, b)
+    similarity = max(JaroWinkler.similarity(a, b) for a, b in pairs)
     if similarity >= VERY_SIMILAR:
         return _level(field, "very similar", f"{similarity:.2f}")
     if similarity >= SIMILAR:
         return _level(field, "similar", f"{similarity:.2f}")
+    a, b = pairs[0]
     if field == "first_name" and (len(a) == 1 or len(b) == 1) and a[:1] == b[:1]:
         return _level(field, "initial")
     return _level(field, "different")
@@ -238,7 +268,7 @@ def _compare(criteria: SearchCriteria, candidate: Candidate) -> list[_Level]:
         if candidate.vat_number is None:
             levels.append(_level("vat_number", "missing"))
         else:
-            same = _compact(criteria.vat_number) == _compact(candidate.vat_number)
+            same = _vat_key(criteria.vat_number) == _vat_key(candidate.vat_number)
             levels.append(_level("vat_number", "equal" if same else "different"))
     levels.extend(_names(criteria, candidate))
     if criteria.postcode is not None and candidate.postcode is not None:
@@ -272,7 +302,8 @@ def match(criteria: SearchCriteria, candidate: Candidate) -> Match:
 
 def _key(found: Match) -> tuple[float, str, str, str]:
     candidate = found.candidate
-    return (-found.weight, candidate.driver2_number or "", candidate.kp_id or "", candidate.name)
+    number = (candidate.driver2_number or "").zfill(12)  # in number order: 74050 before 100001
+    return (-found.weight, number, candidate.kp_id or "", candidate.name)
 
 
 def rank(criteria: SearchCriteria, candidates: Iterable[Candidate]) -> tuple[Match, ...]:

@@ -24,7 +24,7 @@ their own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar
@@ -42,6 +42,7 @@ from ._bulk import (
     window,
 )
 from ._bulk import Progress as BulkProgressOption
+from ._cache import ResultCache
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
@@ -103,9 +104,11 @@ class _Lookup:
         *,
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
     ) -> None:
         self._driver2 = driver2
         self._kp = kp
+        self._cache = None if cache_ttl is None else ResultCache(cache_ttl)
         self.deadline = check_deadline(
             deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline
         )
@@ -120,14 +123,36 @@ class _Lookup:
         *,
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
     ) -> Self:
         """A lookup with its own clients for ``settings``; closing it closes them."""
         if deadline is not None:
             check_deadline(deadline)
+        if cache_ttl is not None:
+            ResultCache(cache_ttl)  # refused before any client is made
         driver2, kp = cls._clients
-        lookup = cls(driver2(settings), kp(settings), deadline=deadline, on_progress=on_progress)
+        lookup = cls(
+            driver2(settings),
+            kp(settings),
+            deadline=deadline,
+            on_progress=on_progress,
+            cache_ttl=cache_ttl,
+        )
         lookup._owned = True
         return lookup
+
+    def clear_cache(self) -> None:
+        """Forget the search results kept by ``cache_ttl``; nothing happens without one."""
+        if self._cache is not None:
+            self._cache.clear()
+
+    def _kept(self, key: Hashable) -> SearchResult | None:
+        return None if self._cache is None else self._cache.get(key)
+
+    def _keep(self, key: Hashable, result: SearchResult) -> SearchResult:
+        if self._cache is not None:
+            self._cache.put(key, result)
+        return result
 
     def _start(self) -> Run:
         return Run(self.deadline, self._on_progress)
@@ -157,7 +182,9 @@ class CustomerLookup(_Lookup):
     with its import), retries and waits included; by default the Driver2 and the
     KP call deadlines added up (330 s with the default settings). ``on_progress``
     is told before every attempt and every wait (`Progress`); an exception it
-    raises stops the lookup and propagates.
+    raises stops the lookup and propagates. ``cache_ttl`` (off by default)
+    keeps each search and match result that many seconds, so that re-running a
+    notebook cell asks Driver2 nothing; `clear_cache` forgets them.
 
     Example::
 
@@ -178,8 +205,11 @@ class CustomerLookup(_Lookup):
         *,
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
     ) -> None:
-        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress)
+        super().__init__(
+            driver2, kp, deadline=deadline, on_progress=on_progress, cache_ttl=cache_ttl
+        )
 
     @property
     def driver2(self) -> Driver2Client:
@@ -236,7 +266,10 @@ class CustomerLookup(_Lookup):
             result.source, result.total
             # (<Source.DRIVER2: 'driver2'>, 1)
         """
-        return self._run(search_flow(criteria, role=role, page=page))
+        key = ("search", criteria, role, page)
+        return self._kept(key) or self._keep(
+            key, self._run(search_flow(criteria, role=role, page=page))
+        )
 
     def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
@@ -253,7 +286,10 @@ class CustomerLookup(_Lookup):
             lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
             # SearchResult(source=<Source.KP: 'kp'>, ..., dropped_for_kp=('email',), ...)
         """
-        return self._run(search_kp_flow(criteria, role=role, page=page))
+        key = ("search_kp", criteria, role, page)
+        return self._kept(key) or self._keep(
+            key, self._run(search_kp_flow(criteria, role=role, page=page))
+        )
 
     def iter_candidates(self, result: SearchResult, *, ahead: int = 1) -> Iterator[Candidate]:
         """Every candidate from ``result``'s source: its page, then the next ones (R2).
@@ -349,11 +385,15 @@ class CustomerLookup(_Lookup):
 
         Example::
 
-            result = lookup.match(SearchCriteria(last_name="Godris", postcode="9000"))
+            record = SearchCriteria(
+                last_name="Godreis", first_name="Thiemen", postcode="9000", email="t@old.example"
+            )
+            result = lookup.match(record)  # a typo, and an old e-mail: search finds nobody
             result.best.driver2_number if result.best else None
             # '74050'
         """
-        return self._run(match_flow(criteria, role=role))
+        key = ("match", criteria, role)
+        return self._kept(key) or self._keep(key, self._run(match_flow(criteria, role=role)))
 
     def search_many(
         self,
@@ -482,6 +522,7 @@ class CustomerLookup(_Lookup):
                 on_progress=on_progress,
             )
             twin._owned = True
+            twin._cache = self._cache  # one cache: a bulk run re-run is answered from it
             items = twin._each(method, criteria, checked, window, ordered)
             return closing(twin, items)
 
@@ -529,8 +570,11 @@ class AsyncCustomerLookup(_Lookup):
         *,
         deadline: float | None = None,
         on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
     ) -> None:
-        super().__init__(driver2, kp, deadline=deadline, on_progress=on_progress)
+        super().__init__(
+            driver2, kp, deadline=deadline, on_progress=on_progress, cache_ttl=cache_ttl
+        )
 
     @property
     def driver2(self) -> AsyncDriver2Client:
@@ -566,13 +610,19 @@ class AsyncCustomerLookup(_Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
-        return await self._run(search_flow(criteria, role=role, page=page))
+        key = ("search", criteria, role, page)
+        return self._kept(key) or self._keep(
+            key, await self._run(search_flow(criteria, role=role, page=page))
+        )
 
     async def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
-        return await self._run(search_kp_flow(criteria, role=role, page=page))
+        key = ("search_kp", criteria, role, page)
+        return self._kept(key) or self._keep(
+            key, await self._run(search_kp_flow(criteria, role=role, page=page))
+        )
 
     async def iter_candidates(
         self, result: SearchResult, *, ahead: int = 1
@@ -622,7 +672,8 @@ class AsyncCustomerLookup(_Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None
     ) -> SearchResult:
         """Find the customer a record describes: see `CustomerLookup.match`."""
-        return await self._run(match_flow(criteria, role=role))
+        key = ("match", criteria, role)
+        return self._kept(key) or self._keep(key, await self._run(match_flow(criteria, role=role)))
 
     def search_many(
         self,
@@ -643,9 +694,14 @@ class AsyncCustomerLookup(_Lookup):
             async for item in lookup.search_many(rows):
                 print(item.index, item.ok)
         """
-        checked, window = self._bulk(role, concurrency)
-        tally = Tally(progress, total_of(criteria))
-        return atallied(self._each("search", criteria, checked, window, ordered), tally)
+        return self._many(
+            "search",
+            criteria,
+            role=role,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
 
     def match_many(
         self,
@@ -657,9 +713,14 @@ class AsyncCustomerLookup(_Lookup):
         progress: BulkProgressOption = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`match` each of ``criteria``, many at once: see `CustomerLookup.match_many`."""
-        checked, window = self._bulk(role, concurrency)
-        tally = Tally(progress, total_of(criteria))
-        return atallied(self._each("match", criteria, checked, window, ordered), tally)
+        return self._many(
+            "match",
+            criteria,
+            role=role,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
 
     async def match_frame(
         self,
@@ -675,6 +736,20 @@ class AsyncCustomerLookup(_Lookup):
         items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
         joined: Frame = table.joined({item.index: item async for item in items})
         return joined
+
+    def _many(
+        self,
+        method: _BulkMethod,
+        criteria: Criteria,
+        *,
+        role: PartyRole | str | None,
+        concurrency: int | None,
+        ordered: bool,
+        progress: BulkProgressOption,
+    ) -> AsyncIterator[BulkItem[SearchResult]]:
+        checked, window = self._bulk(role, concurrency)
+        tally = Tally(progress, total_of(criteria))
+        return atallied(self._each(method, criteria, checked, window, ordered), tally)
 
     def _each(
         self,

@@ -26,6 +26,8 @@ FACADE = [  # the facade: the rules of FAQ #1267, each name with an example
     "apply_vehicle_parties",
     "VehicleNotFoundError",
     "BulkItem",
+    "BulkProgress",
+    "Match",
 ]
 FACADE_METHODS = [
     "search",
@@ -35,11 +37,16 @@ FACADE_METHODS = [
     "vehicle_parties",
     "search_many",
     "all_candidates",
+    "match",
+    "match_many",
+    "match_frame",
 ]
 
 PUBLIC = {
     *FACADE,
     "ProgressCallback",
+    "BulkProgressCallback",
+    "MATCH_COLUMNS",
     # clients and their configuration
     "Driver2Client",
     "AsyncDriver2Client",
