@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._bulk import BulkItem, BulkProgress, BulkProgressCallback
+from ._bulk import BulkItem
 from ._criteria import SearchCriteria
 from ._deadline import Deadline
 from ._errors import (
@@ -53,6 +53,7 @@ from ._models import (
     Vehicle,
 )
 from ._party import Party, PartyRole, Source
+from ._progress import BulkProgress, BulkProgressCallback
 from ._retry import RetryPolicy, Timeouts
 from ._score import Match
 from ._settings import Secret, Settings

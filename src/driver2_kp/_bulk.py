@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -29,19 +28,17 @@ from collections.abc import (
     Iterator,
     Sized,
 )
-from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar
+from typing import Final, Generic, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from ._criteria import SearchCriteria
 from ._errors import ConfigurationError, Driver2KPError
+from ._progress import Tally
 
 __all__ = [
     "BulkItem",
-    "BulkProgress",
-    "BulkProgressCallback",
     "Criteria",
-    "Tally",
     "atallied",
     "closing",
     "in_thread",
@@ -53,9 +50,6 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-Clock: TypeAlias = Callable[[], float]
 
 
 class _Closable(Protocol):
@@ -237,87 +231,6 @@ async def closing(lookup: _Closable, items: AsyncIterator[T]) -> AsyncIterator[T
         await lookup.aclose()
 
 
-# --- progress -------------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class BulkProgress:
-    """How far a bulk run is, told after each item.
-
-    Example::
-
-        def show(progress: BulkProgress) -> None:
-            print(f"{progress.done}/{progress.total}, {progress.failed} failed")
-
-        for item in lookup.search_many(rows, progress=show):
-            ...
-    """
-
-    done: int
-    """Items finished, failed ones included."""
-    failed: int
-    """Items whose lookup raised (their `BulkItem.error` is set)."""
-    total: int | None
-    """How many inputs there are, when the input has a length."""
-    elapsed: float
-    """Seconds since the run started."""
-
-
-BulkProgressCallback: TypeAlias = Callable[[BulkProgress], None]
-"""Called with a `BulkProgress` after each item, in the thread that iterates the run."""
-Progress: TypeAlias = bool | BulkProgressCallback
-"""``progress=`` of a bulk run: ``True`` for a tqdm bar, a callback, or ``False``."""
-_EXTRA: Final = "progress=True draws a tqdm bar: pip install 'driver2-kp[progress]'"
-
-
-class Tally:
-    """Counts a run's items, and tells a callback or draws a bar; `close` ends the bar."""
-
-    def __init__(self, progress: Progress, total: int | None, *, clock: Clock = time.monotonic):
-        self._clock = clock
-        self._started = clock()
-        self._total = total
-        self._done = self._failed = 0
-        self._report: BulkProgressCallback | None = None
-        self._bar: Any = None
-        if progress is True:
-            self._bar = _bar(total)
-        elif callable(progress):
-            self._report = progress
-        elif progress is not False:
-            raise ConfigurationError(
-                f"progress must be True, False or a callable, not {progress!r}"
-            )
-
-    def count(self, item: BulkItem[Any]) -> None:
-        """One more item is done."""
-        self._done += 1
-        self._failed += not item.ok
-        if self._bar is not None:
-            self._bar.set_postfix(failed=self._failed, refresh=False)
-            self._bar.update(1)
-        if self._report is not None:
-            elapsed = self._clock() - self._started
-            self._report(
-                BulkProgress(
-                    done=self._done, failed=self._failed, total=self._total, elapsed=elapsed
-                )
-            )
-
-    def close(self) -> None:
-        """The run ended: close the bar, if one is drawn."""
-        if self._bar is not None:
-            self._bar.close()
-
-
-def _bar(total: int | None) -> Any:
-    try:
-        from tqdm.auto import tqdm  # noqa: PLC0415 - an optional extra, loaded only when asked for
-    except ImportError:
-        raise ImportError(_EXTRA) from None
-    return tqdm(total=total, unit="record", desc="driver2-kp")
-
-
 def total_of(criteria: object) -> int | None:
     """How many inputs ``criteria`` holds, if it can tell without being read."""
     return len(criteria) if isinstance(criteria, Sized) else None
@@ -326,8 +239,9 @@ def total_of(criteria: object) -> int | None:
 def tallied(items: Iterator[BulkItem[R]], tally: Tally) -> Iterator[BulkItem[R]]:
     """``items``, each counted by ``tally``; closing it closes ``items`` (a break cancels)."""
     try:
+        tally.start()
         for item in items:
-            tally.count(item)
+            tally.count(failed=not item.ok)
             yield item
     finally:
         tally.close()
@@ -338,8 +252,9 @@ def tallied(items: Iterator[BulkItem[R]], tally: Tally) -> Iterator[BulkItem[R]]
 async def atallied(items: AsyncIterator[BulkItem[R]], tally: Tally) -> AsyncIterator[BulkItem[R]]:
     """The async `tallied`."""
     try:
+        tally.start()
         async for item in items:
-            tally.count(item)
+            tally.count(failed=not item.ok)
             yield item
     finally:
         tally.close()

@@ -5,6 +5,7 @@ Off by default: a lookup made with ``cache_ttl=`` keeps each `SearchResult` of
 seconds, keyed by what was asked. Only answers are kept, never an error; a
 selection (which writes to Driver2) is never cached. cachetools' `TTLCache`
 keeps the entries; a lock makes it safe for the threads of one lookup.
+`remembered` wraps a flow: a kept result ends it before its first ask.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Final
 from cachetools import TTLCache
 
 from ._errors import ConfigurationError
+from ._flows import LookupFlow
 from ._results import SearchResult
 
-__all__ = ["MOST_CACHED", "ResultCache"]
+__all__ = ["MOST_CACHED", "ResultCache", "remembered"]
 
 MOST_CACHED: Final = 10_000
 """Results a cache keeps at most; the least recently used go first."""
@@ -57,3 +59,15 @@ class ResultCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+def remembered(
+    cache: ResultCache, key: Hashable, flow: LookupFlow[SearchResult]
+) -> LookupFlow[SearchResult]:
+    """``flow``, unless ``cache`` keeps a result for ``key``; its result kept for next time."""
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    result = yield from flow
+    cache.put(key, result)
+    return result

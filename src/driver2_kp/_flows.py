@@ -56,6 +56,7 @@ __all__ = [
     "LookupFlow",
     "advance",
     "driver2_ask",
+    "further_pages",
     "kp_ask",
     "later_pages",
     "search_flow",
@@ -205,6 +206,11 @@ def search_kp_flow(
     query = kp_query(criteria)
     persons = yield from kp_ask(query, page)
     return _result(criteria, role, query, persons, page)
+
+
+def further_pages(result: SearchResult) -> list[Ask[CustomerPage] | Ask[PersonPage]]:
+    """R2: the asks for every page after ``result``'s; none for a match, which holds all it has."""
+    return [] if result.blocks else later_pages(result.query, result.answer)
 
 
 def later_pages(

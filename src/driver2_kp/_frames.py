@@ -4,7 +4,8 @@
 name, others renamed by ``columns=``; an empty cell is "not given"); a row whose
 values cannot be criteria keeps its `CriteriaError`, and is not matched.
 `Table.joined` gives the frame back with the outcome of each row: the input's
-own columns first, in order, then `OUTPUT_COLUMNS`. Neither sends anything:
+own columns first, in order, then `OUTPUT_COLUMNS` (``total`` a nullable
+integer, ``score`` a nullable float, the others text). Neither sends anything:
 `CustomerLookup.match_frame` runs the matching in between.
 
 pandas and polars are optional (the ``driver2-kp[dataframe]`` extra); neither
@@ -49,6 +50,8 @@ OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "reasons",
 )
 """The columns `match_frame` adds, after the input's own."""
+_PANDAS_TYPES: Final = {"total": "Int64", "score": "Float64"}
+"""The added columns' pandas types, with missing values: the others are ``string``."""
 _EXTRA: Final = "match_frame needs pandas or polars: pip install 'driver2-kp[dataframe]'"
 Kind = Literal["pandas", "polars"]
 
@@ -83,6 +86,9 @@ def _cell(value: object) -> str | None:
 
 def _renames(columns: Mapping[str, str] | None, present: list[str]) -> dict[str, str]:
     """Which frame column holds each criterion: by name, or as ``columns`` renames them."""
+    twice = sorted({name for name in present if present.count(name) > 1})
+    if twice:
+        raise ConfigurationError(f"the frame has more than one column named {', '.join(twice)}")
     renames = dict(columns or {})
     for source, field in renames.items():
         if field not in FIELDS:
@@ -144,16 +150,17 @@ class Table:
         outcomes = _outcomes(self.rows, items)
         added = {name: [outcome[name] for outcome in outcomes] for name in OUTPUT_COLUMNS}
         if self.kind == "pandas":
+            import pandas as pd  # noqa: PLC0415 - given a pandas frame, pandas is there
+
             out = self.frame.copy()
             for name, column in added.items():
-                out[name] = column
+                dtype = _PANDAS_TYPES.get(name, "string")
+                out[name] = pd.Series(column, index=out.index, dtype=dtype)
             return out
         import polars as pl  # noqa: PLC0415 - given a polars frame, polars is there
 
-        schema = {
-            name: pl.Int64 if name == "total" else pl.Float64 if name == "score" else pl.String
-            for name in OUTPUT_COLUMNS
-        }
+        types = {"total": pl.Int64, "score": pl.Float64}
+        schema = {name: types.get(name, pl.String) for name in OUTPUT_COLUMNS}
         return self.frame.hstack(pl.DataFrame(added, schema=schema))
 
 

@@ -29,14 +29,14 @@ last name with the postcode, then the last name alone.
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Final, TypeAlias, TypeVar
 
 from ._criteria import SearchCriteria
 from ._errors import CriteriaError, Driver2KPError
-from ._flows import KP_FAILED_NOTE, LookupFlow, driver2_ask, kp_ask
+from ._flows import KP_FAILED_NOTE, Ask, LookupFlow, driver2_ask, kp_ask
 from ._models import CustomerPage, CustomerQuery, PersonPage, PersonQuery
 from ._party import PartyRole, Source
-from ._results import Candidate, KPSkipReason, SearchResult, Step
+from ._results import PAGE_SIZE, Candidate, KPSkipReason, SearchResult, Step
 from ._rules import (
     candidates_of,
     check_role,
@@ -52,7 +52,9 @@ __all__ = ["MOST_DRIVER2_SEARCHES", "MOST_KP_SEARCHES", "driver2_blocks", "kp_bl
 Q = TypeVar("Q", CustomerQuery, PersonQuery)
 
 PREFIX: Final = 3
-"""Letters of the last name that the typo-catching search sends."""
+"""Letters of the last name that the typo-catching searches send."""
+MOST_PAGES: Final = 3
+"""Pages of one blocking search read at most (30 candidates); its further hits stay unread."""
 MOST_DRIVER2_SEARCHES: Final = 11
 MOST_KP_SEARCHES: Final = 3
 
@@ -127,17 +129,17 @@ def match_flow(
     union = _Union(criteria)
     for stage in driver2_blocks(criteria):
         for query in stage:
-            union.add(query, (yield from driver2_ask(query, 1, Step.SEARCH_DRIVER2)))
+            union.add(query, (yield from _block(query)))
         if union.is_clear():
             break
     reason = KPSkipReason.DRIVER2_FOUND_CUSTOMERS if union.found else kp_skip_reason(criteria)
     if reason is not None:
         return union.result(checked, reason)
-    union.shown = None  # what KP finds, or that it found nobody, is the answer now
+    union.turn_to_kp()
     for kp_stage in kp_blocks(criteria):
         for person_query in kp_stage:
             try:
-                persons = yield from kp_ask(person_query, 1)
+                persons = yield from _block(person_query)
             except Driver2KPError as error:
                 error.add_note(KP_FAILED_NOTE)
                 raise
@@ -147,6 +149,35 @@ def match_flow(
     return union.result(checked, None)
 
 
+Page: TypeAlias = CustomerPage | PersonPage
+
+
+def _block(query: CustomerQuery | PersonQuery) -> LookupFlow[list[Page]]:
+    """One blocking search: its first `MOST_PAGES` pages, one after the other."""
+    first: Page = yield from _ask(query, 1)
+    pages = [first]
+    for number in range(2, min(_pages(first), MOST_PAGES) + 1):
+        pages.append((yield from _ask(query, number)))
+    return pages
+
+
+def _ask(query: CustomerQuery | PersonQuery, page: int) -> Ask[CustomerPage] | Ask[PersonPage]:
+    step = Step.NEXT_PAGE if page > 1 else None
+    if isinstance(query, CustomerQuery):
+        return driver2_ask(query, page, step or Step.SEARCH_DRIVER2)
+    return kp_ask(query, page, step or Step.SEARCH_KP)
+
+
+def _pages(page: Page) -> int:
+    if isinstance(page, CustomerPage):
+        return page.total_pages
+    return -(-page.total // PAGE_SIZE)
+
+
+def _total(page: Page) -> int:
+    return page.total_items if isinstance(page, CustomerPage) else page.total
+
+
 class _Union:
     """What a match's blocking searches found so far, and what they were."""
 
@@ -154,20 +185,34 @@ class _Union:
         self.criteria = criteria
         self.found: dict[str, Candidate] = {}
         self.sent: list[CustomerQuery | PersonQuery] = []
-        self.shown: tuple[CustomerQuery | PersonQuery, CustomerPage | PersonPage] | None = None
+        self.unread = 0
+        """Hits of the searches beyond the pages read."""
+        self.shown: tuple[CustomerQuery | PersonQuery, Page] | None = None
         """The first search that found someone, or else the last one sent."""
 
-    def add(self, query: CustomerQuery | PersonQuery, page: CustomerPage | PersonPage) -> None:
+    def add(self, query: CustomerQuery | PersonQuery, pages: list[Page]) -> None:
+        """What one search found, on the pages read."""
         self.sent.append(query)
-        for candidate in candidates_of(page):
-            self.found.setdefault(candidate.driver2_number or candidate.kp_id or "", candidate)
+        read = 0
+        for page in pages:
+            read += len(page.items)
+            for candidate in candidates_of(page):
+                self.found.setdefault(candidate.driver2_number or candidate.kp_id or "", candidate)
+        self.unread += max(_total(pages[0]) - read, 0)
         if self.shown is None or not self.shown[1].items:
-            self.shown = (query, page)
+            self.shown = (query, pages[0])
+
+    def turn_to_kp(self) -> None:
+        """Driver2 found nobody: what KP finds, or that it found nobody, is the answer now."""
+        self.shown = None
 
     def is_clear(self) -> bool:
-        return bool(self.found) and best_of(rank(self.criteria, self.found.values())) is not None
+        """Whether one candidate is clearly the one: no need to search wider."""
+        matches = rank(self.criteria, self.found.values())
+        return best_of(matches, unread=self.unread) is not None
 
     def result(self, role: PartyRole | None, reason: KPSkipReason | None) -> SearchResult:
+        """The match's answer: every candidate found, the searches sent."""
         assert self.shown is not None  # every match sends one search at least
         query, answer = self.shown
         kp = isinstance(answer, PersonPage)
@@ -183,4 +228,5 @@ class _Union:
             kp_skipped_reason=reason,
             dropped_for_kp=dropped_for_kp(self.criteria) if kp else (),
             blocks=tuple(self.sent),
+            unread=self.unread,
         )

@@ -1,10 +1,17 @@
-"""What a lookup tells its progress callback, and the deadline each lookup runs within."""
+"""Progress: what a lookup tells its callback, with its deadline; how far a bulk run is.
+
+`Progress` is told before each attempt and wait of one lookup (R13). A bulk run
+(`search_many`, `match_many`, `match_frame`) counts its items with a `Tally`,
+which tells a callback a `BulkProgress`, or draws a tqdm bar (the
+``driver2-kp[progress]`` extra; the notebook bar in Jupyter).
+"""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -13,7 +20,14 @@ from ._errors import ConfigurationError
 from ._http import Observer, Send, Sleep
 from ._results import Step
 
-__all__ = ["Progress", "ProgressCallback"]
+__all__ = [
+    "BulkProgress",
+    "BulkProgressCallback",
+    "Progress",
+    "ProgressCallback",
+    "ProgressOption",
+    "Tally",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -103,3 +117,102 @@ def check_deadline(deadline: float) -> float:
             f"deadline must be a finite number of seconds > 0, not {deadline!r}"
         )
     return float(deadline)
+
+
+# --- bulk runs ------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BulkProgress:
+    """How far a bulk run is, told after each item.
+
+    Example::
+
+        def show(progress: BulkProgress) -> None:
+            print(f"{progress.done}/{progress.total}, {progress.failed} failed")
+
+        for item in lookup.search_many(rows, progress=show):
+            ...
+    """
+
+    done: int
+    """Items finished, failed ones included."""
+    failed: int
+    """Items whose lookup raised (their `BulkItem.error` is set)."""
+    total: int | None
+    """How many inputs there are, when the input has a length."""
+    elapsed: float
+    """Seconds since the run started."""
+
+
+BulkProgressCallback: TypeAlias = Callable[[BulkProgress], None]
+"""Called with a `BulkProgress` after each item, in the thread that iterates the run."""
+ProgressOption: TypeAlias = bool | BulkProgressCallback
+"""``progress=`` of a bulk run: ``True`` for a tqdm bar, a callback, or ``False``."""
+_EXTRA: Final = "progress=True draws a tqdm bar: pip install 'driver2-kp[progress]'"
+
+
+class Tally:
+    r"""Counts a bulk run's items, and tells a callback or draws a bar.
+
+    Made when the run is asked for, so that a missing extra fails at once; the
+    bar is drawn only once the run `start`\ s, and `close` ends it.
+    """
+
+    def __init__(
+        self,
+        progress: ProgressOption,
+        total: int | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
+        self._total = total
+        self._done = self._failed = 0
+        self._started = 0.0
+        self._report: BulkProgressCallback | None = None
+        self._new_bar: Callable[..., Any] | None = None
+        self._bar: Any = None
+        if progress is True:
+            self._new_bar = _tqdm()
+        elif callable(progress):
+            self._report = progress
+        elif progress is not False:
+            raise ConfigurationError(
+                f"progress must be True, False or a callable, not {progress!r}"
+            )
+
+    def start(self) -> None:
+        """The run begins: the clock starts, the bar is drawn."""
+        self._started = self._clock()
+        if self._new_bar is not None:
+            self._bar = self._new_bar(total=self._total, unit="record", desc="driver2-kp")
+
+    def count(self, *, failed: bool) -> None:
+        """One more item is done."""
+        self._done += 1
+        self._failed += failed
+        if self._bar is not None:
+            self._bar.set_postfix(failed=self._failed, refresh=False)
+            self._bar.update(1)
+        if self._report is not None:
+            elapsed = self._clock() - self._started
+            self._report(
+                BulkProgress(
+                    done=self._done, failed=self._failed, total=self._total, elapsed=elapsed
+                )
+            )
+
+    def close(self) -> None:
+        """The run ended: close the bar, if one is drawn."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _tqdm() -> Callable[..., Any]:
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - an optional extra, loaded only when asked for
+    except ImportError:
+        raise ImportError(_EXTRA) from None
+    return tqdm

@@ -117,7 +117,7 @@ class SearchResult:
     candidates: tuple[Candidate, ...]
     """This page of candidates, at most 10."""
     total: int
-    """How many candidates ``source`` has for the criteria, on every page."""
+    """How many candidates ``source`` has for the criteria, on every page (a match: found)."""
     page: int
     """The number of this page, from 1."""
     criteria: SearchCriteria
@@ -139,6 +139,8 @@ class SearchResult:
     it has: ``total`` counts them, and no further page is fetched for it.
     ``query`` and ``answer`` are those of the first search that found someone.
     """
+    unread: int = 0
+    """For a match: hits of its searches beyond the pages it read (3 a search)."""
 
     @property
     def pages(self) -> int:
@@ -164,14 +166,18 @@ class SearchResult:
         """The candidate that is clearly the one searched for, or ``None``.
 
         ``None`` when nobody was found, when the first two are too close to
-        call (a tie), or when the best agrees too little (a weak match).
+        call (a tie), when the best agrees too little (a weak match), or when
+        hits were left unread (a page of a search that has more, a match whose
+        searches found more than it read) unless its VAT or customer number is
+        equal: one of those could have been better.
 
         Example::
 
             if (customer := result.best) is not None:
                 party = lookup.select(customer).party
         """
-        return best_of(self.matches)
+        unread = self.unread if self.blocks else self.total - len(self.candidates)
+        return best_of(self.matches, unread=unread)
 
 
 @redacted_repr("party", "imported", "import_error", "customer")

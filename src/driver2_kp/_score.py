@@ -83,6 +83,8 @@ VERY_SIMILAR: Final = 0.94
 """Jaro-Winkler similarity from which two names are "very similar" (one typo in a long name)."""
 SIMILAR: Final = 0.88
 """Jaro-Winkler similarity from which two names are "similar"."""
+TYPO_LETTERS: Final = 1
+"""Letters a name may have more than another that it begins, and still be "similar"."""
 SWAPPED_PENALTY: Final = 1.0
 """Bits taken off when the names agree only once first and last name are swapped."""
 BEST_SCORE: Final = 0.9
@@ -95,6 +97,7 @@ _LEGAL_FORMS: Final = frozenset(
     | {"sarl", "sas", "asbl", "gmbh", "ag", "kg", "ohg", "ltd", "llc", "inc", "plc", "bvba"}
 )
 _DEFAULT_REGION: Final = "BE"
+_KEYS_EQUAL: Final = frozenset({"vat_number equal", "customer_number equal"})
 
 
 @redacted_repr("score", "reasons", "weight")
@@ -210,15 +213,32 @@ def _compare_names(field: str, given: str, found: str) -> _Level:
     )
     if any(a == b for a, b in pairs):
         return _level(field, "equal")
+    a, b = pairs[0]
+    if field == "first_name" and min(len(a), len(b)) == 1 and a[:1] == b[:1]:
+        return _level(field, "initial")
+    if _only_begins(given, found):
+        return _level(field, "different")  # Jans is not Janssens, nor Jan Janine
     similarity = max(JaroWinkler.similarity(a, b) for a, b in pairs)
     if similarity >= VERY_SIMILAR:
         return _level(field, "very similar", f"{similarity:.2f}")
     if similarity >= SIMILAR:
         return _level(field, "similar", f"{similarity:.2f}")
-    a, b = pairs[0]
-    if field == "first_name" and (len(a) == 1 or len(b) == 1) and a[:1] == b[:1]:
-        return _level(field, "initial")
     return _level(field, "different")
+
+
+def _only_begins(given: str, found: str) -> bool:
+    """Whether one name is the start of the other, longer by more than a typo, mid-word.
+
+    Driver2 searches names by their start, and Jaro-Winkler rewards a shared
+    start: without this, every longer name that a search brings back would look
+    "similar". Whole words are not held against a name: "Peeters" may well be
+    "Peeters Bouw NV".
+    """
+    (short, long) = sorted((fold_name(given), fold_name(found)), key=len)
+    if not long.startswith(short) or len(long) - len(short) <= TYPO_LETTERS:
+        return False
+    (few, many) = sorted((_words(given), _words(found)), key=len)
+    return many[: len(few)] != few
 
 
 def _names(criteria: SearchCriteria, candidate: Candidate) -> list[_Level]:
@@ -311,14 +331,18 @@ def rank(criteria: SearchCriteria, candidates: Iterable[Candidate]) -> tuple[Mat
     return tuple(sorted((match(criteria, c) for c in candidates), key=_key))
 
 
-def best_of(matches: Sequence[Match]) -> Candidate | None:
+def best_of(matches: Sequence[Match], *, unread: int = 0) -> Candidate | None:
     """The first of ranked ``matches`` when it is clearly ahead; ``None`` for a tie or a weak one.
 
     Clearly ahead: a score of at least `BEST_SCORE`, and a match weight at least
-    `BEST_MARGIN` bits above the runner-up's.
+    `BEST_MARGIN` bits above the runner-up's. With ``unread`` hits not among
+    ``matches``, one of those could be better: only a leader whose VAT or
+    customer number is equal is then clear.
     """
     if not matches or matches[0].score < BEST_SCORE:
         return None
     if len(matches) > 1 and matches[0].weight - matches[1].weight < BEST_MARGIN:
+        return None
+    if unread and not _KEYS_EQUAL.intersection(matches[0].reasons):
         return None
     return matches[0].candidate

@@ -32,7 +32,6 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from ._bulk import (
     BulkItem,
     Criteria,
-    Tally,
     atallied,
     closing,
     in_thread,
@@ -41,8 +40,7 @@ from ._bulk import (
     total_of,
     window,
 )
-from ._bulk import Progress as BulkProgressOption
-from ._cache import ResultCache
+from ._cache import ResultCache, remembered
 from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
@@ -50,7 +48,7 @@ from ._flows import (
     Ask,
     LookupFlow,
     advance,
-    later_pages,
+    further_pages,
     search_flow,
     search_kp_flow,
     select_flow,
@@ -61,7 +59,7 @@ from ._match import match_flow
 from ._models import CustomerPage, PersonPage
 from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
 from ._party import Party, PartyRole, Source
-from ._progress import Progress, ProgressCallback, Run, check_deadline
+from ._progress import Progress, ProgressCallback, ProgressOption, Run, Tally, check_deadline
 from ._results import AppliedParties, Candidate, KPSkipReason, SearchResult, Selection, Step
 from ._rules import apply_vehicle_parties, candidates_of, check_role, vehicle_parties_of
 from ._settings import Settings
@@ -146,13 +144,10 @@ class _Lookup:
         if self._cache is not None:
             self._cache.clear()
 
-    def _kept(self, key: Hashable) -> SearchResult | None:
-        return None if self._cache is None else self._cache.get(key)
-
-    def _keep(self, key: Hashable, result: SearchResult) -> SearchResult:
-        if self._cache is not None:
-            self._cache.put(key, result)
-        return result
+    def _remembered(
+        self, key: Hashable, flow: LookupFlow[SearchResult]
+    ) -> LookupFlow[SearchResult]:
+        return flow if self._cache is None else remembered(self._cache, key, flow)
 
     def _start(self) -> Run:
         return Run(self.deadline, self._on_progress)
@@ -266,10 +261,8 @@ class CustomerLookup(_Lookup):
             result.source, result.total
             # (<Source.DRIVER2: 'driver2'>, 1)
         """
-        key = ("search", criteria, role, page)
-        return self._kept(key) or self._keep(
-            key, self._run(search_flow(criteria, role=role, page=page))
-        )
+        flow = search_flow(criteria, role=role, page=page)
+        return self._run(self._remembered(("search", criteria, role, page), flow))
 
     def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
@@ -286,10 +279,8 @@ class CustomerLookup(_Lookup):
             lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
             # SearchResult(source=<Source.KP: 'kp'>, ..., dropped_for_kp=('email',), ...)
         """
-        key = ("search_kp", criteria, role, page)
-        return self._kept(key) or self._keep(
-            key, self._run(search_kp_flow(criteria, role=role, page=page))
-        )
+        flow = search_kp_flow(criteria, role=role, page=page)
+        return self._run(self._remembered(("search_kp", criteria, role, page), flow))
 
     def iter_candidates(self, result: SearchResult, *, ahead: int = 1) -> Iterator[Candidate]:
         """Every candidate from ``result``'s source: its page, then the next ones (R2).
@@ -309,7 +300,7 @@ class CustomerLookup(_Lookup):
             def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
                 return pool.submit(self._run, one(ask))
 
-            pages = LookAhead(later_pages(result.query, result.answer), ahead, fetch)
+            pages = LookAhead(further_pages(result), ahead, fetch)
             yield from result.candidates  # while they are used up, the next page comes
             while (coming := pages.take()) is not None:
                 answer = coming.result()
@@ -326,7 +317,7 @@ class CustomerLookup(_Lookup):
 
             everyone = lookup.all_candidates(lookup.search(SearchCriteria(last_name="Pe")))
         """
-        asks = later_pages(result.query, result.answer)
+        asks = further_pages(result)
         if not asks:
             return list(result.candidates)
         run = self._start()
@@ -381,7 +372,8 @@ class CustomerLookup(_Lookup):
 
         ``result.best`` is the candidate when one is clearly ahead;
         ``result.matches`` ranks them all with a score and reasons;
-        ``result.blocks`` lists the searches sent (1 to 11 of Driver2).
+        ``result.blocks`` lists the searches sent: 1 to 11 of Driver2 (each
+        reads up to 3 pages), and when Driver2 found nobody up to 3 of KP.
 
         Example::
 
@@ -392,8 +384,8 @@ class CustomerLookup(_Lookup):
             result.best.driver2_number if result.best else None
             # '74050'
         """
-        key = ("match", criteria, role)
-        return self._kept(key) or self._keep(key, self._run(match_flow(criteria, role=role)))
+        flow = match_flow(criteria, role=role)
+        return self._run(self._remembered(("match", criteria, role), flow))
 
     def search_many(
         self,
@@ -402,7 +394,7 @@ class CustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
     ) -> Iterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once; one `BulkItem` per input.
 
@@ -444,7 +436,7 @@ class CustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
     ) -> Iterator[BulkItem[SearchResult]]:
         """`match` each of ``criteria``, many at once: as `search_many`, one `BulkItem` per input.
 
@@ -467,7 +459,7 @@ class CustomerLookup(_Lookup):
         *,
         columns: Mapping[str, str] | None = None,
         concurrency: int | None = None,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
         role: PartyRole | str | None = None,
     ) -> Frame:
         """`match` every row of a pandas or polars DataFrame; a frame of the same kind back.
@@ -505,7 +497,7 @@ class CustomerLookup(_Lookup):
         role: PartyRole | str | None,
         concurrency: int | None,
         ordered: bool,
-        progress: BulkProgressOption,
+        progress: ProgressOption,
     ) -> Iterator[BulkItem[SearchResult]]:
         checked, window = self._bulk(role, concurrency)
         tally = Tally(progress, total_of(criteria))
@@ -610,25 +602,21 @@ class AsyncCustomerLookup(_Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
-        key = ("search", criteria, role, page)
-        return self._kept(key) or self._keep(
-            key, await self._run(search_flow(criteria, role=role, page=page))
-        )
+        flow = search_flow(criteria, role=role, page=page)
+        return await self._run(self._remembered(("search", criteria, role, page), flow))
 
     async def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
-        key = ("search_kp", criteria, role, page)
-        return self._kept(key) or self._keep(
-            key, await self._run(search_kp_flow(criteria, role=role, page=page))
-        )
+        flow = search_kp_flow(criteria, role=role, page=page)
+        return await self._run(self._remembered(("search_kp", criteria, role, page), flow))
 
     async def iter_candidates(
         self, result: SearchResult, *, ahead: int = 1
     ) -> AsyncIterator[Candidate]:
         """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
-        pages = LookAhead(later_pages(result.query, result.answer), ahead, self._run_one)
+        pages = LookAhead(further_pages(result), ahead, self._run_one)
         try:
             for candidate in result.candidates:  # while they are used up, the next page comes
                 yield candidate
@@ -646,10 +634,7 @@ class AsyncCustomerLookup(_Lookup):
     async def all_candidates(self, result: SearchResult) -> list[Candidate]:
         """Every candidate of every page: see `CustomerLookup.all_candidates`."""
         run = self._start()
-        fetches = [
-            asyncio.ensure_future(self._run(one(ask), run))
-            for ask in later_pages(result.query, result.answer)
-        ]
+        fetches = [asyncio.ensure_future(self._run(one(ask), run)) for ask in further_pages(result)]
         try:
             answers = await asyncio.gather(*fetches)
         finally:  # one failed: the others are of no use
@@ -672,8 +657,8 @@ class AsyncCustomerLookup(_Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None
     ) -> SearchResult:
         """Find the customer a record describes: see `CustomerLookup.match`."""
-        key = ("match", criteria, role)
-        return self._kept(key) or self._keep(key, await self._run(match_flow(criteria, role=role)))
+        flow = match_flow(criteria, role=role)
+        return await self._run(self._remembered(("match", criteria, role), flow))
 
     def search_many(
         self,
@@ -682,7 +667,7 @@ class AsyncCustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once: see `CustomerLookup.search_many`.
 
@@ -710,7 +695,7 @@ class AsyncCustomerLookup(_Lookup):
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
         ordered: bool = False,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`match` each of ``criteria``, many at once: see `CustomerLookup.match_many`."""
         return self._many(
@@ -728,7 +713,7 @@ class AsyncCustomerLookup(_Lookup):
         *,
         columns: Mapping[str, str] | None = None,
         concurrency: int | None = None,
-        progress: BulkProgressOption = False,
+        progress: ProgressOption = False,
         role: PartyRole | str | None = None,
     ) -> Frame:
         """`match` every row of a DataFrame: see `CustomerLookup.match_frame`."""
@@ -745,7 +730,7 @@ class AsyncCustomerLookup(_Lookup):
         role: PartyRole | str | None,
         concurrency: int | None,
         ordered: bool,
-        progress: BulkProgressOption,
+        progress: ProgressOption,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         checked, window = self._bulk(role, concurrency)
         tally = Tally(progress, total_of(criteria))

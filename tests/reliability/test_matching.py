@@ -214,7 +214,8 @@ def test_a_bulk_match_runs_on_dask_processes(sandbox: Sandbox, settings: Setting
     frame = pd.DataFrame(ROWS).astype(object)
     with CustomerLookup.from_settings(settings) as lookup:
         here = lookup.match_frame(frame, columns={"Naam": "last_name"})
-    meta = here.iloc[:0]
+        meta = lookup.match_frame(frame.iloc[:0], columns={"Naam": "last_name"})  # no request
+    assert list(meta.columns) == list(here.columns)
     partitions = dd.from_pandas(frame, npartitions=2)  # type: ignore[no-untyped-call]
     matched = partitions.map_partitions(match_partition, settings, meta=meta)
     with dask.config.set({"multiprocessing.context": "spawn"}):

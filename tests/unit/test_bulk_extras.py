@@ -9,16 +9,17 @@ import polars as pl
 import pytest
 
 from driver2_kp import (
-    BulkItem,
     BulkProgress,
     ConfigurationError,
     CriteriaError,
     SearchCriteria,
     SearchResult,
 )
-from driver2_kp._bulk import Tally, total_of
-from driver2_kp._cache import ResultCache
+from driver2_kp._bulk import total_of
+from driver2_kp._cache import ResultCache, remembered
+from driver2_kp._flows import Ask, Finished, advance, search_flow
 from driver2_kp._frames import Table, _cell
+from driver2_kp._progress import Tally
 
 GODERIS = SearchCriteria(last_name="Goderis")
 
@@ -33,20 +34,17 @@ class Clock:
         return self.now
 
 
-def _item(index: int, *, failed: bool = False) -> BulkItem[SearchResult]:
-    error = CriteriaError("criteria", "a search needs at least one criterion") if failed else None
-    return BulkItem(index=index, criteria=GODERIS, error=error)
-
-
 # --- progress -------------------------------------------------------------------------
 
 
 def test_a_progress_callback_is_told_done_failed_total_and_elapsed() -> None:
     clock, seen = Clock(), list[BulkProgress]()
     tally = Tally(seen.append, 3, clock=clock)
-    for index, failed in enumerate([False, True, False]):
+    clock.now += 5.0
+    tally.start()  # the run begins: elapsed counts from here
+    for failed in [False, True, False]:
         clock.now += 2.0
-        tally.count(_item(index, failed=failed))
+        tally.count(failed=failed)
     assert seen == [
         BulkProgress(done=1, failed=0, total=3, elapsed=2.0),
         BulkProgress(done=2, failed=1, total=3, elapsed=4.0),
@@ -54,9 +52,48 @@ def test_a_progress_callback_is_told_done_failed_total_and_elapsed() -> None:
     ]
 
 
+class Bars:
+    """tqdm, as far as a `Tally` uses it: records the bars drawn and what they were told."""
+
+    def __init__(self) -> None:
+        self.drawn: list[dict[str, object]] = []
+        self.updates = 0
+        self.postfix: dict[str, object] = {}
+        self.closed = 0
+
+    def __call__(self, **options: object) -> Bars:
+        self.drawn.append(options)
+        return self
+
+    def update(self, n: int) -> None:
+        self.updates += n
+
+    def set_postfix(self, *, refresh: bool, **values: object) -> None:
+        self.postfix = values
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_a_bar_is_drawn_when_the_run_starts_and_shows_the_failed_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bars = Bars()
+    monkeypatch.setattr("tqdm.auto.tqdm", bars)
+    tally = Tally(True, 2)
+    assert bars.drawn == []  # asked for, not started: no bar left behind
+    tally.start()
+    tally.count(failed=False)
+    tally.count(failed=True)
+    tally.close()
+    assert bars.drawn == [{"total": 2, "unit": "record", "desc": "driver2-kp"}]
+    assert (bars.updates, bars.postfix, bars.closed) == (2, {"failed": 1}, 1)
+
+
 def test_no_progress_counts_quietly() -> None:
     tally = Tally(False, None)
-    tally.count(_item(0))
+    tally.start()
+    tally.count(failed=False)
     tally.close()  # no bar to close: nothing happens
 
 
@@ -98,6 +135,17 @@ def test_the_cache_keeps_at_most_its_size_the_least_recently_used_going_first() 
     assert cache.get(1) is first  # used: 2 is now the least recently used
     cache.put(3, third)
     assert (cache.get(1), cache.get(2), cache.get(3)) == (first, None, third)
+
+
+def test_a_remembered_flow_asks_once_then_gives_what_it_kept() -> None:
+    cache = ResultCache(60)
+    first = remembered(cache, "goderis", search_flow(GODERIS))
+    assert isinstance(advance(first), Ask)  # nothing kept yet: the flow asks Driver2
+    kept = _result()
+    cache.put("goderis", kept)
+    again = advance(remembered(cache, "goderis", search_flow(GODERIS)))
+    assert isinstance(again, Finished)  # ended before its first ask
+    assert again.value is kept
 
 
 def test_clearing_the_cache_forgets_everything() -> None:
@@ -155,6 +203,12 @@ def test_columns_renames_the_frames_columns_to_criteria() -> None:
 def test_a_frame_without_any_criteria_column_is_refused_naming_them() -> None:
     with pytest.raises(ConfigurationError, match="none of the criteria columns"):
         Table.read(pd.DataFrame({"Naam": ["Goderis"]}))
+
+
+def test_a_frame_with_two_columns_of_one_name_is_refused_naming_it() -> None:
+    frame = pd.DataFrame([["Goderis", "Peeters"]], columns=["last_name", "last_name"])
+    with pytest.raises(ConfigurationError, match="more than one column named last_name"):
+        Table.read(frame)
 
 
 def test_something_else_than_a_frame_is_refused() -> None:

@@ -28,7 +28,7 @@ from driver2_kp import (
 )
 from driver2_kp._convert import read
 from driver2_kp._criteria import SearchCriteria
-from driver2_kp._flows import Ask, Finished, advance, driver2_ask, search_flow
+from driver2_kp._flows import Ask, Finished, advance, driver2_ask, further_pages, search_flow
 from driver2_kp._match import (
     MOST_DRIVER2_SEARCHES,
     MOST_KP_SEARCHES,
@@ -444,6 +444,28 @@ def test_a_typo_late_in_the_last_name_is_similar_and_still_the_best(
 
 
 @pytest.mark.parametrize(
+    ("given", "found", "level"),
+    [
+        ("Jans", "Janssens", "different"),  # Driver2's prefix search brings such names back
+        ("Goderis", "Goderiss", "very similar"),  # one letter more: a typo
+        ("Peeters", "Peeters Bouw NV", "similar"),  # whole words: the short company name
+    ],
+)
+def test_a_name_that_only_begins_another_is_different_unless_by_whole_words(
+    given: str, found: str, level: str
+) -> None:
+    reasons = match(SearchCriteria(last_name=given), driver2_candidate(name=found)).reasons
+    assert reasons[0].startswith(f"last_name {level}")
+
+
+def test_a_first_name_that_only_begins_another_is_another_person() -> None:
+    jan = SearchCriteria(last_name="Peeters", first_name="Jan", postcode="9000")
+    janine = driver2_candidate(name="Peeters", firstName="Janine")
+    assert "first_name different" in match(jan, janine).reasons
+    assert best_of(rank(jan, [janine])) is None
+
+
+@pytest.mark.parametrize(
     ("first_name", "reason"),
     [
         ("Thieman", "first_name very similar 0.94"),
@@ -652,7 +674,16 @@ def test_a_search_result_ranks_its_page_too_and_has_no_blocks() -> None:
     result = step.value
     assert (result.blocks, result.total, result.pages) == ((), 12, 2)
     assert numbers(result.matches) == ["74050", "74051"]
-    assert result.best is result.matches[0].candidate
+    assert result.best is None  # 10 of the 12 hits are on no page read: one could agree better
+
+
+def test_a_search_result_that_holds_every_hit_names_its_best() -> None:
+    flow = search_flow(GODERIS)
+    asked(advance(flow))
+    page = read(customer_page(namesake(), customer()), CustomerPage, service="D", endpoint="GET")
+    step = advance(flow, page)
+    assert isinstance(step, Finished)
+    assert step.value.best is step.value.matches[0].candidate
 
 
 # --- blocking searches ------------------------------------------------------------------------
@@ -1123,3 +1154,48 @@ def test_the_documented_example_of_match_finds_its_best() -> None:
     _, result = run(record, {"name=God postcode=9000": [customer()]})
     assert result.best is not None
     assert result.best.driver2_number == "74050"
+
+
+# --- searches with more hits than a page --------------------------------------------------------
+
+
+def _numbered(first: int, count: int) -> list[JSONObject]:
+    return [namesake() | {"customerNumber": str(first + n)} for n in range(count)]
+
+
+def test_a_search_with_more_hits_reads_three_pages_and_leaves_the_rest_unread() -> None:
+    criteria = SearchCriteria(vat_number=VAT, last_name="Peeters", postcode="9000")
+    flow = match_flow(criteria)
+    step = asked(advance(flow))
+    assert searched(step) == f"vatNumber={VAT}"
+    step = asked(advance(flow, driver2_page()))
+    assert searched(step) == "name=Peeters postcode=9000"
+    asks = []
+    for number, records in enumerate([[company(), *_numbered(60000, 9)], _numbered(60010, 10)], 1):
+        many = customer_page(*records) | {"page": number, "totalItems": 45, "totalPages": 5}
+        step = asked(advance(flow, read(many, CustomerPage, service="D", endpoint="GET")))
+        asks.append(step)
+    assert [(a.step, dict(a.operation.call.params)["page"]) for a in asks] == [
+        (Step.NEXT_PAGE, "2"),
+        (Step.NEXT_PAGE, "3"),
+    ]
+    last = customer_page(*_numbered(60020, 10)) | {"page": 3, "totalItems": 45, "totalPages": 5}
+    done = advance(flow, read(last, CustomerPage, service="D", endpoint="GET"))
+    assert isinstance(done, Finished)  # the VAT number is equal: clear, though 15 are unread
+    result = done.value
+    assert (result.unread, result.total, len(result.blocks)) == (15, 30, 2)
+    assert result.best is not None
+    assert result.best.driver2_number == "30001"
+
+
+def test_with_hits_unread_a_leader_without_an_equal_key_is_no_best() -> None:
+    crowd = [customer(), *_numbered(60000, 9)]
+    matches = rank(GODERIS, driver2_candidates(*crowd))
+    assert best_of(matches) is matches[0].candidate
+    assert best_of(matches, unread=5) is None
+
+
+def test_a_match_result_has_no_further_pages() -> None:
+    _, result = run(GODERIS, {"name=Goderis postcode=9000": [customer()]})
+    assert further_pages(result) == []
+    assert result.pages == 1
