@@ -1,0 +1,112 @@
+"""What both lookups hold: the two clients, the deadline, progress, the cache, bulk checks.
+
+`driver2_kp.lookup.CustomerLookup` and `driver2_kp._async_lookup.AsyncCustomerLookup`
+derive from `Lookup`; each only performs the asks of the flows, its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar, Literal, Self, TypeVar
+
+from ._bulk import (
+    window,
+)
+from ._cache import ResultCache, remembered
+from ._client import AsyncClient, SyncClient
+from ._flows import (
+    Ask,
+    LookupFlow,
+)
+from ._party import PartyRole, Source
+from ._progress import ProgressCallback, Run, check_deadline
+from ._results import SearchResult
+from ._rules import check_role
+from ._settings import Settings
+
+__all__ = ["BulkMethod", "Lookup"]
+
+T = TypeVar("T")
+BulkMethod = Literal["search", "match"]
+
+
+_ClientFactory = Callable[[Settings], SyncClient | AsyncClient]
+
+
+class Lookup:
+    """What both facades hold: the two clients, the deadline, the progress callback."""
+
+    _driver2: SyncClient | AsyncClient
+    _kp: SyncClient | AsyncClient
+    _clients: ClassVar[tuple[_ClientFactory, _ClientFactory]]
+    """The Driver2 and KP client classes that `from_settings` makes."""
+
+    def __init__(
+        self,
+        driver2: SyncClient | AsyncClient,
+        kp: SyncClient | AsyncClient,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
+    ) -> None:
+        self._driver2 = driver2
+        self._kp = kp
+        self._cache = None if cache_ttl is None else ResultCache(cache_ttl)
+        self.deadline = check_deadline(
+            deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline
+        )
+        """Seconds one lookup may take, retries and the KP fallback included."""
+        self._on_progress = on_progress
+        self._owned = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        deadline: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        cache_ttl: float | None = None,
+    ) -> Self:
+        """A lookup with its own clients for ``settings``; closing it closes them."""
+        if deadline is not None:
+            check_deadline(deadline)
+        if cache_ttl is not None:
+            ResultCache(cache_ttl)  # refused before any client is made
+        driver2, kp = cls._clients
+        lookup = cls(
+            driver2(settings),
+            kp(settings),
+            deadline=deadline,
+            on_progress=on_progress,
+            cache_ttl=cache_ttl,
+        )
+        lookup._owned = True
+        return lookup
+
+    def clear_cache(self) -> None:
+        """Forget the search results kept by ``cache_ttl``; nothing happens without one."""
+        if self._cache is not None:
+            self._cache.clear()
+
+    def _remembered(
+        self, key: Hashable, flow: LookupFlow[SearchResult]
+    ) -> LookupFlow[SearchResult]:
+        return flow if self._cache is None else remembered(self._cache, key, flow)
+
+    def _start(self) -> Run:
+        return Run(self.deadline, self._on_progress)
+
+    def _bulk(
+        self, role: PartyRole | str | None, concurrency: int | None
+    ) -> tuple[PartyRole | None, int]:
+        """A bulk run's role and window, checked before anything runs."""
+        return check_role(role), window(concurrency, self._driver2.max_in_flight)
+
+    def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
+        return self._driver2 if ask.source is Source.DRIVER2 else self._kp
+
+    def __repr__(self) -> str:
+        clients = f"driver2={self._driver2!r}, kp={self._kp!r}"
+        return f"{type(self).__name__}({clients}, deadline={self.deadline:g})"
