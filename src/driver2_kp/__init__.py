@@ -77,6 +77,7 @@ try:
     __version__ = version("driver2-kp")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+"""The installed version of driver2-kp ("0.0.0" from a source tree not installed)."""
 
 __all__ = [
     "MATCH_COLUMNS",

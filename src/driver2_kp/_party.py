@@ -14,6 +14,7 @@ from typing import Final
 import attrs
 
 from ._geo import province_for_postcode
+from ._html import party_html
 from ._models import (
     Address,
     Customer,
@@ -144,6 +145,10 @@ class Party:
     """Rijbewijs."""
     remarks: str | None = None
     """Opmerkingen."""
+
+    def _repr_html_(self) -> str:
+        """The party form's fields, for Jupyter; `repr` stays redacted for logs."""
+        return party_html(self)
 
 
 def party_from_customer(customer: Customer) -> Party:

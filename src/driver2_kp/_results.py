@@ -14,6 +14,7 @@ import attrs
 
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
+from ._html import candidate_html, search_result_html
 from ._models import Customer, CustomerPage, CustomerQuery, Person, PersonPage, PersonQuery
 from ._party import Party, PartyRole, Source
 from ._redact import redacted_repr
@@ -90,6 +91,10 @@ class Candidate:
     email: str | None = None
     vat_number: str | None = None
 
+    def _repr_html_(self) -> str:
+        """Its row of the FAQ's result table, for Jupyter; `repr` stays redacted for logs."""
+        return candidate_html(self)
+
 
 @redacted_repr(
     "source",
@@ -98,6 +103,7 @@ class Candidate:
     "kp_skipped_reason",
     "dropped_for_kp",
     "role",
+    "unread",
 )
 @attrs.frozen(kw_only=True)
 class SearchResult:
@@ -178,6 +184,10 @@ class SearchResult:
         """
         unread = self.unread if self.blocks else self.total - len(self.candidates)
         return best_of(self.matches, unread=unread)
+
+    def _repr_html_(self) -> str:
+        """The FAQ's result table, for Jupyter; `repr` stays redacted for logs."""
+        return search_result_html(self)
 
 
 @redacted_repr("party", "imported", "import_error", "customer")

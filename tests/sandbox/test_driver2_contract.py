@@ -380,6 +380,16 @@ def test_search_by_customer_number_is_exact(driver2: httpx.Client) -> None:
     assert search_all(driver2, customerNumber=FIXED.goderis_customer_number[:-1]) == []
 
 
+@pytest.mark.parametrize("number", ["99999999999999999999999", "\u00b2", "\u0664\u0660"])
+def test_a_customer_number_no_customer_can_have_is_not_found(
+    driver2: httpx.Client, number: str
+) -> None:
+    assert driver2.get(f"/customers/{number}").status_code == 404
+    found = driver2.get("/customers", params={"customerNumber": number})
+    assert found.status_code == 200
+    assert found.json()["totalItems"] == 0
+
+
 def test_search_by_vat_number_finds_the_leasing_company(driver2: httpx.Client) -> None:
     leasing = driver2.get(f"/customers/{FIXED.leasing_customer_number}").json()
     vat_number = leasing["vatNumber"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Final
 
 from starlette.applications import Starlette
@@ -29,13 +31,24 @@ def create_app(
 
         uvicorn.run(create_app(SandboxConfig(driver2_latency=0)), host="127.0.0.1")
     """
+    own = state is None
     state = state or SandboxState(config or SandboxConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if own:  # made here: closed here, when the server shuts down
+                state.close()
+
     app = Starlette(
         routes=[
             Mount(DRIVER2_PATH, Gate(driver2_app(state), state, "driver2", driver2_fault)),
             Mount(KP_PATH, Gate(kp_app(state), state, "kp", kp_fault)),
             Mount(CONTROL_PATH, control_app(state)),
-        ]
+        ],
+        lifespan=lifespan,
     )
     app.state.sandbox = state
     return app

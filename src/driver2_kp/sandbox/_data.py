@@ -65,6 +65,7 @@ class FixedRecords:
 
 
 FIXED: Final = FixedRecords()
+"""The fixed records, the same in every sandbox whatever its seed."""
 
 
 @attrs.frozen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -29,7 +30,7 @@ from ._state import (
     SandboxState,
 )
 
-__all__ = ["LoggedRequest", "Sandbox", "SandboxError", "serve"]
+__all__ = ["LoggedRequest", "Sandbox", "SandboxError", "banner", "serve", "settings_at"]
 
 JSONValue: TypeAlias = "dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None"
 """Any JSON value, as parsed."""
@@ -124,23 +125,65 @@ def _server(state: SandboxState, *, on_ready: Callable[[], None], quiet: bool) -
     return _Server(config, on_ready)
 
 
-def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the sandbox in the foreground until interrupted; print where and how to connect."""
-    sock = _listen(host, port)
-    bound = sock.getsockname()[1]
-    state = SandboxState(config)
-    shown = f"[{host}]" if ":" in host else host
+def settings_at(root: str) -> Settings:
+    """`Settings` for the sandbox served at ``root`` (``http://127.0.0.1:8765``)."""
+    return Settings(
+        driver2_base_url=root + DRIVER2_PATH,
+        driver2_client_id=CLIENT_ID,
+        driver2_client_secret=CLIENT_SECRET,
+        kp_base_url=root + KP_PATH,
+        kp_api_key=KP_API_KEY,
+    )
 
-    def banner() -> None:
-        base = f"http://{shown}:{bound}"
-        print(f"Driver2: {base}{DRIVER2_PATH}  client id {CLIENT_ID!r}, secret {CLIENT_SECRET!r}")
-        print(f"KP:      {base}{KP_PATH}  X-API-Key {KP_API_KEY!r}")
-        print(f"Control: {base}{CONTROL_PATH}  (reset, requests, config, expire-tokens, faults)")
-        print("Press Ctrl+C to stop.", flush=True)
 
-    # Uvicorn shuts down cleanly, then re-raises the Ctrl+C: no traceback for that.
-    with contextlib.suppress(KeyboardInterrupt):
-        _server(state, on_ready=banner, quiet=False).run(sockets=[sock])
+def banner(root: str) -> str:
+    """Where the sandbox served at ``root`` answers, and with which (fake) credentials."""
+    return "\n".join(
+        (
+            f"Driver2: {root}{DRIVER2_PATH}  client id {CLIENT_ID!r}, secret {CLIENT_SECRET!r}",
+            f"KP:      {root}{KP_PATH}  X-API-Key {KP_API_KEY!r}",
+            f"Control: {root}{CONTROL_PATH}  (reset, requests, config, expire-tokens, faults)",
+        )
+    )
+
+
+def _print_banner(root: str) -> None:
+    print(banner(root))
+    print("Press Ctrl+C to stop.", flush=True)
+
+
+def serve(
+    config: SandboxConfig,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the sandbox in the foreground until interrupted.
+
+    ``on_ready`` is told the root URL (``http://127.0.0.1:8765``) once requests
+    are answered; by default, where and how to connect is printed. A database
+    that cannot be opened, or a port that cannot be listened on, raises
+    `SandboxError` before anything is served.
+    """
+    try:
+        state = SandboxState(config)  # the data first: a bad db fails before the port is taken
+    except sqlite3.Error as error:
+        raise SandboxError(f"cannot open the database {config.db}: {error}") from None
+    try:
+        try:
+            sock = _listen(host, port)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SandboxError(f"cannot listen on {host}:{port}: {reason}") from None
+        shown = f"[{host}]" if ":" in host else host
+        root = f"http://{shown}:{sock.getsockname()[1]}"
+        announce = on_ready or _print_banner
+        # Uvicorn shuts down cleanly, then re-raises the Ctrl+C: no traceback for that.
+        with contextlib.suppress(KeyboardInterrupt):
+            _server(state, on_ready=lambda: announce(root), quiet=False).run(sockets=[sock])
+    finally:
+        state.close()
 
 
 class Sandbox:
@@ -166,6 +209,7 @@ class Sandbox:
         self._host = host
         self._thread: threading.Thread | None = None
         self._server: _Server | None = None
+        self._state: SandboxState | None = None
         self._control: httpx.Client | None = None
         self.url = ""
         """The server's root URL, e.g. ``http://127.0.0.1:50123``; set by `start`."""
@@ -183,13 +227,7 @@ class Sandbox:
     @property
     def settings(self) -> Settings:
         """`Settings` with this sandbox's URLs and credentials."""
-        return Settings(
-            driver2_base_url=self.driver2_url,
-            driver2_client_id=CLIENT_ID,
-            driver2_client_secret=CLIENT_SECRET,
-            kp_base_url=self.kp_url,
-            kp_api_key=KP_API_KEY,
-        )
+        return settings_at(self._started_url())
 
     def _started_url(self) -> str:
         if not self.url:
@@ -204,7 +242,8 @@ class Sandbox:
             raise SandboxError("the sandbox is already running")
         sock = _listen(self._host, 0)
         ready = threading.Event()
-        self._server = _server(SandboxState(self.config), on_ready=ready.set, quiet=True)
+        self._state = SandboxState(self.config)
+        self._server = _server(self._state, on_ready=ready.set, quiet=True)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
@@ -230,7 +269,9 @@ class Sandbox:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=_STARTUP_TIMEOUT)
-        self._thread = self._server = None
+        if self._state is not None:
+            self._state.close()
+        self._thread = self._server = self._state = None
         self.url = ""
 
     def __enter__(self) -> Self:

@@ -32,8 +32,11 @@ Service = Literal["driver2", "kp"]
 FaultKind = Literal["status", "drop", "commit-then-drop", "delay", "trickle"]
 
 CLIENT_ID: Final = "sandbox-client"
+"""The sandbox's fixed, fake Driver2 client id."""
 CLIENT_SECRET: Final = "sandbox-secret"
+"""The sandbox's fixed, fake Driver2 client secret."""
 KP_API_KEY: Final = "sandbox-key"
+"""The sandbox's fixed, fake KP API key."""
 KP_API_KEY_WITHOUT_RIGHTS: Final = "sandbox-key-no-rights"
 """A KP key that authenticates but may read nothing: KP answers 403."""
 
@@ -220,6 +223,10 @@ class SandboxState:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self.reset()
+
+    def close(self) -> None:
+        """Close the database; the state serves nothing after."""
+        self.store.close()
 
     # --- requests in flight -------------------------------------------------------
 

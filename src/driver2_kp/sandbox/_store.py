@@ -88,8 +88,20 @@ class PersonQuery:
     kundenart: str | None = None
 
 
+_LARGEST_INTEGER: Final = 2**63
+"""SQLite's integers end below it."""
+
+
 def _key(value: str | None) -> str | None:
     return None if value is None else fold(value)
+
+
+def _number(text: str) -> int | None:
+    """A customer number as stored, or ``None`` where none can be (not ASCII digits, too large)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number < _LARGEST_INTEGER else None
 
 
 def _plate_key(plate: str) -> str:
@@ -198,7 +210,7 @@ class Store:
         args: list[Any] = []
         if query.customer_number is not None:
             where.append("number = ?")
-            args.append(int(query.customer_number) if query.customer_number.isdigit() else -1)
+            args.append(_number(query.customer_number))
         for column, value in (
             ("vat", query.vat_number),
             ("postcode", query.postcode),
@@ -227,11 +239,10 @@ class Store:
 
     def get_customer(self, number: str) -> JSONObject | None:
         """The customer with this number, or ``None``."""
-        if not number.isdigit():
+        key = _number(number)
+        if key is None:
             return None
-        row = self._db.execute(
-            "SELECT doc FROM customers WHERE number = ?", (int(number),)
-        ).fetchone()
+        row = self._db.execute("SELECT doc FROM customers WHERE number = ?", (key,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def number_for_kp_reference(self, kp_reference: str) -> str | None:

@@ -1,0 +1,231 @@
+"""The docs' code examples run, page by page, against the session's sandbox.
+
+Every ```python block of every page under ``docs/`` runs in the order of its
+page, in one namespace per page, against the ``driver2_kp_sandbox`` fixture
+(reset, no latency). The ``DRIVER2_*`` and ``KP_*`` variables name the sandbox,
+so that ``Settings.from_env()`` works as the pages show it. Top-level ``await``
+runs, as in a notebook cell.
+
+A block titled with a file name (```python title="conftest.py"```) is that
+file. The pages' files make one test suite, run with pytest twice in a
+directory of its own: recording the cassettes of its ``@pytest.mark.vcr``
+tests, then replaying them.
+
+A block that cannot run as it stands says so on the line before it, with
+``<!-- not run: why -->``. It is still compiled, and shows here as a skipped
+test that says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType
+from typing import Final
+
+import pytest
+
+import driver2_kp
+import driver2_kp.sandbox
+from driver2_kp import CustomerLookup, Driver2Client, KPClient, Settings
+from driver2_kp._logs import personal_data_logged
+from driver2_kp.sandbox import CLIENT_SECRET, KP_API_KEY, Sandbox
+
+DOCS: Final = Path(__file__).parent.parent / "docs"
+FENCE: Final = re.compile(
+    r"^(?P<indent>[ ]*)```python(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ ]*$",
+    re.MULTILINE | re.DOTALL,
+)
+NOT_RUN: Final = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->")
+TITLE: Final = re.compile(r'title="(?P<title>[^"]+\.py)"')
+API_ENTRY: Final = re.compile(r"^::: (?P<name>[\w.]+)\s*$", re.MULTILINE)
+MOST_NOT_RUN: Final = 2
+"""Blocks that may be marked ``not run``, docs-wide: prefer an example that runs."""
+SUITE_TIMEOUT: Final = 120.0
+"""Seconds for one run of the docs' test files: a hung sandbox fails the test, not CI."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One ```python block of a page."""
+
+    page: str
+    line: int
+    code: str
+    not_run: str | None = None
+    """Why it is not run, from its ``<!-- not run: why -->`` comment."""
+    file: str | None = None
+    """The file it is, from its ``title="..."``."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    def compiled(self) -> CodeType:
+        """The block as code; it may ``await`` at top level, as in a notebook cell.
+
+        Its line numbers are the page's, so that a traceback points into the page.
+        """
+        code: CodeType = compile(
+            "\n" * self.line + self.code,
+            f"docs/{self.page}",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
+        return code
+
+
+def blocks_of(path: Path) -> list[Block]:
+    """The ```python blocks of one page, in order."""
+    text = path.read_text(encoding="utf-8")
+    page = path.relative_to(DOCS).as_posix()
+    blocks = []
+    for fence in FENCE.finditer(text):
+        before = text[: fence.start()].rstrip().rpartition("\n")[2]
+        not_run = NOT_RUN.search(before)
+        title = TITLE.search(fence["info"])
+        width = len(fence["indent"])
+        body = "".join(line[width:] for line in fence["body"].splitlines(keepends=True))
+        blocks.append(
+            Block(
+                page=page,
+                line=text.count("\n", 0, fence.start()) + 1,
+                code=body,
+                not_run=not_run["why"] if not_run else None,
+                file=title["title"] if title else None,
+            )
+        )
+    return blocks
+
+
+BLOCKS: Final = [block for path in sorted(DOCS.rglob("*.md")) for block in blocks_of(path)]
+PAGES: Final = sorted({b.page for b in BLOCKS if not b.file and not b.not_run})
+FILES: Final = [b for b in BLOCKS if b.file and not b.not_run]
+NOT_RUN_BLOCKS: Final = [b for b in BLOCKS if b.not_run]
+
+
+@pytest.fixture
+def sandbox_env(driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment ``Settings.from_env()`` reads, naming the reset session sandbox."""
+    settings = driver2_kp_sandbox.settings
+    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DRIVER2_BASE_URL", settings.driver2_base_url)
+    monkeypatch.setenv("DRIVER2_CLIENT_ID", settings.driver2_client_id)
+    monkeypatch.setenv("DRIVER2_CLIENT_SECRET", settings.driver2_client_secret.reveal())
+    monkeypatch.setenv("KP_BASE_URL", settings.kp_base_url)
+    monkeypatch.setenv("KP_API_KEY", settings.kp_api_key.reveal())
+    return settings
+
+
+def run_block(block: Block, namespace: dict[str, object]) -> None:
+    """Run one block in the page's namespace; an ``await`` at top level runs in an event loop."""
+    code = block.compiled()
+    try:
+        if code.co_flags & inspect.CO_COROUTINE:
+            asyncio.run(eval(code, namespace))
+        else:
+            exec(code, namespace)
+    except BaseException as error:
+        error.add_note(f"in the example at docs/{block.id}")
+        raise
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_examples_of_a_page_run(
+    page: str,
+    sandbox_env: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page's blocks run in order, in one namespace, as a reader would type them."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": f"docs.{page}"}
+    # A page may turn this process-wide switch on: the tests after it must not inherit it.
+    showing_values = personal_data_logged()
+    try:
+        for block in BLOCKS:
+            if block.page == page and not block.file and not block.not_run:
+                run_block(block, namespace)
+    finally:
+        driver2_kp.log_personal_data(showing_values)
+        # A page may keep a lookup open across its blocks, as a reader's session does.
+        for value in namespace.values():
+            if isinstance(value, CustomerLookup | Driver2Client | KPClient):
+                value.close()
+
+
+def count_tests(files: list[Block]) -> int:
+    """How many test functions the files define."""
+    return sum(len(re.findall(r"^(?:async )?def test_", b.code, re.MULTILINE)) for b in files)
+
+
+def test_the_files_of_the_docs_pass_recording_then_replaying(pytester: pytest.Pytester) -> None:
+    """The pages' test files make one suite: it passes live, recording, then from its cassettes."""
+    names = [b.file for b in FILES]
+    assert len(set(names)) == len(names), f"two blocks are the same file: {names}"
+    pytester.makepyfile(**{Path(b.file).stem: b.code for b in FILES if b.file})
+    tests = count_tests(FILES)
+    recording = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--record-mode=once", timeout=SUITE_TIMEOUT
+    )
+    recording.assert_outcomes(passed=tests)
+    cassettes = sorted(pytester.path.rglob("cassettes/**/*.yaml"))
+    assert cassettes, "no cassette was recorded"
+    for cassette in cassettes:
+        text = cassette.read_text(encoding="utf-8")
+        assert CLIENT_SECRET not in text, f"the client secret is in {cassette.name}"
+        assert KP_API_KEY not in text, f"the KP API key is in {cassette.name}"
+    # Replaying refuses a request its cassette does not hold: passing proves they match.
+    replaying = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=SUITE_TIMEOUT)
+    replaying.assert_outcomes(passed=tests)
+
+
+@pytest.mark.parametrize("block", NOT_RUN_BLOCKS, ids=[b.id for b in NOT_RUN_BLOCKS])
+def test_a_block_not_run_still_compiles(block: Block) -> None:
+    """A block marked ``not run`` is at least valid Python; then it is skipped, saying why."""
+    block.compiled()
+    pytest.skip(f"docs/{block.id} not run: {block.not_run}")
+
+
+def test_few_blocks_are_not_run() -> None:
+    """Examples run: only a few, each saying why, may not."""
+    assert len(NOT_RUN_BLOCKS) <= MOST_NOT_RUN, [f"{b.id}: {b.not_run}" for b in NOT_RUN_BLOCKS]
+
+
+def test_the_api_reference_documents_every_public_name_once() -> None:
+    """Every name of ``__all__`` has its entry in docs/api/, and only one."""
+    entries = [
+        entry["name"]
+        for page in sorted((DOCS / "api").glob("*.md"))
+        for entry in API_ENTRY.finditer(page.read_text(encoding="utf-8"))
+    ]
+    public = [f"driver2_kp.{name}" for name in driver2_kp.__all__] + [
+        f"driver2_kp.sandbox.{name}" for name in driver2_kp.sandbox.__all__
+    ]
+    documented = [name for name in entries if not name.endswith(".pytest_plugin")]
+    assert sorted(documented) == sorted(public)
+
+
+def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    """``mkdocs build --strict`` passes: no broken link, anchor or reference.
+
+    Without ``--quiet``, which silences the warnings that ``--strict`` counts.
+    """
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=DOCS.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr

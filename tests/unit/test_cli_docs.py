@@ -1,0 +1,76 @@
+"""docs/cli.md's examples run: each ``$ driver2-kp ...`` prints what the page shows.
+
+A ``$`` line of a ```console block is a command; the lines after it, or else
+the ```text or ```json block right after the console block, are its output.
+A line ``...`` stands for any lines. ``--sandbox`` runs on the session's
+sandbox (the same seeded data, reset for each example); a command without it
+runs in an environment without settings.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Final
+
+import pytest
+from click.testing import CliRunner
+
+from driver2_kp import Settings
+from driver2_kp._cli import cli
+from driver2_kp.sandbox import CLIENT_ID, CLIENT_SECRET, KP_API_KEY, Sandbox
+
+PAGE: Final = Path(__file__).parents[2] / "docs" / "cli.md"
+BLOCK: Final = re.compile(
+    r"^```console\n(?P<console>.*?)^```\n(?:\n```(?:text|json)\n(?P<shown>.*?)^```$)?",
+    re.MULTILINE | re.DOTALL,
+)
+ANY_LINES: Final = "..."
+
+
+def examples() -> list[tuple[str, str]]:
+    """Each command of the page and the output it shows."""
+    found = []
+    for block in BLOCK.finditer(PAGE.read_text(encoding="utf-8")):
+        parts = re.split(r"^\$ (.*)\n", block["console"], flags=re.MULTILINE)
+        commands = list(zip(parts[1::2], parts[2::2], strict=True))
+        for command, shown in commands:
+            inline = shown or (block["shown"] or "" if len(commands) == 1 else "")
+            found.append((command, inline))
+    return found
+
+
+def as_pattern(shown: str) -> re.Pattern[str]:
+    lines = [line.rstrip() for line in shown.strip("\n").splitlines()]
+    parts = ["(?:.*\n)*?" if line == ANY_LINES else re.escape(line) + "\n" for line in lines]
+    return re.compile("".join(parts))
+
+
+def test_the_page_has_examples_with_output() -> None:
+    shown = [command for command, output in examples() if output.strip()]
+    assert len(shown) >= 5
+    assert any("--json" in command for command in shown)
+
+
+@pytest.mark.parametrize(("command", "shown"), examples())
+def test_a_documented_command_prints_what_the_page_shows(
+    command: str,
+    shown: str,
+    monkeypatch: pytest.MonkeyPatch,
+    driver2_kp_sandbox: Sandbox,
+) -> None:
+    for name in (*Settings.ENV_VARS, *Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+        monkeypatch.delenv(name, raising=False)
+    program, *args = shlex.split(command)
+    assert program == "driver2-kp"
+    if "--sandbox" in args:  # the session's sandbox: the same data, already running
+        args.remove("--sandbox")
+        monkeypatch.setenv("DRIVER2_BASE_URL", driver2_kp_sandbox.driver2_url)
+        monkeypatch.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
+        monkeypatch.setenv("KP_BASE_URL", driver2_kp_sandbox.kp_url)
+        monkeypatch.setenv("KP_API_KEY", KP_API_KEY)
+    result = CliRunner().invoke(cli, args)
+    printed = "".join(line.rstrip() + "\n" for line in result.output.splitlines())
+    assert as_pattern(shown).fullmatch(printed), printed
