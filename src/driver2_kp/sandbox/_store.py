@@ -128,12 +128,16 @@ class Store:
         # page by page into the served one, which is far faster than inserting again.
         self._pristine = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db = self._pristine
-        self._load(data)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.restore()
+        try:
+            self._load(data)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.restore()
+        except BaseException:  # a path that cannot be opened: nothing is left open
+            self.close()
+            raise
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the databases (closing one twice does nothing)."""
         self._db.close()
         self._pristine.close()
 
