@@ -13,7 +13,10 @@ tests, then replaying them.
 
 A block that cannot run as it stands says so on the line before it, with
 ``<!-- not run: why -->``. It is still compiled, and shows here as a skipped
-test that says why.
+test that says why. A block that needs a library the project does not depend
+on says ``<!-- needs: module -->``: it runs on its own where that module is
+installed (CI installs the ``spark`` extra for its run on Python 3.13), and is
+skipped elsewhere, saying so.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ FENCE: Final = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 NOT_RUN: Final = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->")
+NEEDS: Final = re.compile(r"<!--\s*needs:\s*(?P<module>[\w.]+)\s*-->")
 TITLE: Final = re.compile(r'title="(?P<title>[^"]+\.py)"')
 API_ENTRY: Final = re.compile(r"^::: (?P<name>[\w.]+)\s*$", re.MULTILINE)
 MOST_NOT_RUN: Final = 2
@@ -63,6 +67,8 @@ class Block:
     """Why it is not run, from its ``<!-- not run: why -->`` comment."""
     file: str | None = None
     """The file it is, from its ``title="..."``."""
+    needs: str | None = None
+    """The module it needs, from its ``<!-- needs: module -->`` comment."""
 
     @property
     def id(self) -> str:
@@ -91,6 +97,7 @@ def blocks_of(path: Path) -> list[Block]:
     for fence in FENCE.finditer(text):
         before = text[: fence.start()].rstrip().rpartition("\n")[2]
         not_run = NOT_RUN.search(before)
+        needs = NEEDS.search(before)
         title = TITLE.search(fence["info"])
         width = len(fence["indent"])
         body = "".join(line[width:] for line in fence["body"].splitlines(keepends=True))
@@ -101,15 +108,17 @@ def blocks_of(path: Path) -> list[Block]:
                 code=body,
                 not_run=not_run["why"] if not_run else None,
                 file=title["title"] if title else None,
+                needs=needs["module"] if needs else None,
             )
         )
     return blocks
 
 
 BLOCKS: Final = [block for path in sorted(DOCS.rglob("*.md")) for block in blocks_of(path)]
-PAGES: Final = sorted({b.page for b in BLOCKS if not b.file and not b.not_run})
+PAGES: Final = sorted({b.page for b in BLOCKS if not b.file and not b.not_run and not b.needs})
 FILES: Final = [b for b in BLOCKS if b.file and not b.not_run]
 NOT_RUN_BLOCKS: Final = [b for b in BLOCKS if b.not_run]
+NEEDING_BLOCKS: Final = [b for b in BLOCKS if b.needs]
 
 
 @pytest.fixture
@@ -153,7 +162,7 @@ def test_the_examples_of_a_page_run(
     showing_values = personal_data_logged()
     try:
         for block in BLOCKS:
-            if block.page == page and not block.file and not block.not_run:
+            if block.page == page and not block.file and not block.not_run and not block.needs:
                 run_block(block, namespace)
     finally:
         driver2_kp.log_personal_data(showing_values)
@@ -161,6 +170,19 @@ def test_the_examples_of_a_page_run(
         for value in namespace.values():
             if isinstance(value, CustomerLookup | Driver2Client | KPClient):
                 value.close()
+
+
+@pytest.mark.parametrize("block", NEEDING_BLOCKS, ids=[b.id for b in NEEDING_BLOCKS])
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support:FutureWarning")
+def test_a_block_that_needs_a_library_runs_where_it_is_installed(
+    block: Block, sandbox_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such a block runs alone, in a namespace of its own, where its library is installed."""
+    assert block.needs is not None
+    pytest.importorskip(block.needs, reason=f"docs/{block.id} needs {block.needs}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # Spark's workers: this interpreter
+    run_block(block, {"__name__": f"docs.{block.page}"})
 
 
 def count_tests(files: list[Block]) -> int:
