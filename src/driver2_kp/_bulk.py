@@ -68,7 +68,7 @@ class BulkItem(Generic[R]):
 
     Example::
 
-        for item in lookup.search_many(criteria):
+        for item in lookup.search_many(rows):
             if item.error is not None:
                 print(item.index, "failed:", item.error)
             else:

@@ -36,8 +36,8 @@ class Progress:
 
     Example::
 
-        lookup = CustomerLookup.from_settings(settings, on_progress=print)
-        lookup.search(SearchCriteria(last_name="Goderis"))
+        with CustomerLookup.from_settings(settings, on_progress=print) as lookup:
+            lookup.search(SearchCriteria(last_name="Goderis"))
         # prints: searching Driver2 (attempt 1), 0 s so far, 330 s left
     """
 

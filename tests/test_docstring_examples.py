@@ -1,0 +1,155 @@
+"""The ``Example::`` blocks of the docstrings run, as the API reference shows them.
+
+The API reference renders the docstrings; their ``>>>`` lines are doctests
+(``--doctest-modules``), and their ``Example::`` blocks, which need a Driver2
+and a KP, run here against the session's sandbox. Each block runs alone, in a
+namespace that holds what a reader of the reference has at hand: the public
+names, ``settings`` (also in the environment, for ``Settings.from_env()``), a
+``lookup``, a search ``result`` and a ``kp_result``, some ``rows`` of criteria,
+``customers.csv`` in the working directory. A block that awaits runs in an
+event loop, with an `AsyncCustomerLookup` as its ``lookup``.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+import pytest
+
+import driver2_kp
+from driver2_kp import (
+    AsyncCustomerLookup,
+    AsyncDriver2Client,
+    CustomerLookup,
+    Driver2Client,
+    PartyRole,
+    SearchCriteria,
+    Settings,
+)
+from driver2_kp.driver2 import get_customer_request
+from driver2_kp.sandbox import FIXED, Sandbox
+
+SOURCE: Final = Path(driver2_kp.__file__).parent
+GODERIS: Final = SearchCriteria(last_name="Goderis", postcode="9000")
+ANN_PEETERS: Final = SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One ``Example::`` block of a docstring."""
+
+    where: str
+    """``module.py:line``, the line of the docstring's owner."""
+    code: str
+
+    @property
+    def awaits(self) -> bool:
+        """Whether it awaits at top level (``await``, ``async for``, ``async with``)."""
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = compile(self.code, self.where, "exec", flags=flags)
+        return any(isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(tree))
+
+
+def _block(doc: str) -> str:
+    """The indented block after ``Example::``, dedented."""
+    lines = doc.split("Example::", 1)[1].split("\n")[1:]
+    body = []
+    for line in lines:
+        if line.strip() and not line.startswith("    "):
+            break
+        body.append(line)
+    return textwrap.dedent("\n".join(body)).strip() + "\n"
+
+
+def examples() -> Iterator[Example]:
+    """Every ``Example::`` block of the package's docstrings, module by module."""
+    for path in sorted(SOURCE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            doc = ast.get_docstring(node, clean=True)
+            if doc and "Example::" in doc:
+                where = f"{path.relative_to(SOURCE.parent).as_posix()}:{node.lineno}"
+                yield Example(where, _block(doc))
+
+
+EXAMPLES: Final = list(examples())
+
+
+@pytest.fixture
+def namespace(
+    driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[dict[str, Any]]:
+    """What a reader of the reference has at hand, against the reset session sandbox."""
+    settings = driver2_kp_sandbox.settings
+    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DRIVER2_BASE_URL", settings.driver2_base_url)
+    monkeypatch.setenv("DRIVER2_CLIENT_ID", settings.driver2_client_id)
+    monkeypatch.setenv("DRIVER2_CLIENT_SECRET", settings.driver2_client_secret.reveal())
+    monkeypatch.setenv("KP_BASE_URL", settings.kp_base_url)
+    monkeypatch.setenv("KP_API_KEY", settings.kp_api_key.reveal())
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame([{"last_name": "Goderis", "postcode": "9000"}]).to_csv("customers.csv")
+    with CustomerLookup.from_settings(settings) as lookup, Driver2Client(settings) as driver2:
+        held = lookup.vehicle_parties(plate=FIXED.vehicle_plate)
+        names = {name: getattr(driver2_kp, name) for name in driver2_kp.__all__}
+        yield {
+            **names,
+            "__name__": "example",
+            "pd": pd,
+            "get_customer_request": get_customer_request,
+            "settings": settings,
+            "lookup": lookup,
+            "driver2": driver2,
+            "result": lookup.search(GODERIS),
+            "kp_result": lookup.search_kp(ANN_PEETERS),
+            "candidate": lookup.search(GODERIS).candidates[0],
+            "criteria": GODERIS,
+            "rows": [GODERIS, ANN_PEETERS],
+            "plate": FIXED.vehicle_plate,
+            "held": held,
+            "someone": held[PartyRole.OWNER],
+            "vehicle_parties": held,
+        }
+
+
+async def _awaited(example: Example, namespace: dict[str, Any]) -> None:
+    """Run an awaiting example in this loop, with async twins of the lookup and the client."""
+    settings: Settings = namespace["settings"]
+    async with (
+        AsyncCustomerLookup.from_settings(settings) as lookup,
+        AsyncDriver2Client(settings) as driver2,
+    ):
+        namespace.update(lookup=lookup, driver2=driver2)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        code = compile(example.code, example.where, "exec", flags=flags, dont_inherit=True)
+        result = eval(code, namespace)
+        if inspect.iscoroutine(result):
+            await result
+
+
+def test_every_public_facade_method_shows_an_example() -> None:
+    """The reference's examples are many: what this file runs is not a handful."""
+    assert len(EXAMPLES) >= 25
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
+def test_a_docstring_example_runs(example: Example, namespace: dict[str, Any]) -> None:
+    try:
+        if example.awaits:
+            asyncio.run(_awaited(example, namespace))
+        else:
+            exec(compile(example.code, example.where, "exec", dont_inherit=True), namespace)
+    except BaseException as error:
+        error.add_note(f"in the Example:: block of {example.where}")
+        raise
