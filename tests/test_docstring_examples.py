@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import logging
 import inspect
 import textwrap
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from driver2_kp import (
     SearchCriteria,
     Settings,
 )
+from driver2_kp._logs import personal_data_logged
 from driver2_kp.driver2 import get_customer_request
 from driver2_kp.sandbox import FIXED, Sandbox
 
@@ -100,7 +103,18 @@ def namespace(
     monkeypatch.setenv("KP_API_KEY", settings.kp_api_key.reveal())
     monkeypatch.chdir(tmp_path)
     pd.DataFrame([{"last_name": "Goderis", "postcode": "9000"}]).to_csv("customers.csv")
-    with CustomerLookup.from_settings(settings) as lookup, Driver2Client(settings) as driver2:
+    # An example may turn this process-wide switch on: the tests after it must not inherit it.
+    showing_values = personal_data_logged()
+    with (
+        CustomerLookup.from_settings(settings) as lookup,
+        Driver2Client(settings) as driver2,
+        contextlib.ExitStack() as restore,
+    ):
+        restore.callback(driver2_kp.log_personal_data, showing_values)
+        # ... or configure logging (logging.basicConfig): the root logger is put back as it was.
+        root = logging.getLogger()
+        restore.callback(root.setLevel, root.level)
+        restore.callback(setattr, root, "handlers", list(root.handlers))
         held = lookup.vehicle_parties(plate=FIXED.vehicle_plate)
         names = {name: getattr(driver2_kp, name) for name in driver2_kp.__all__}
         yield {
