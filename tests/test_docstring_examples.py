@@ -15,8 +15,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import logging
 import inspect
+import logging
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
