@@ -1,3 +1,26 @@
-"""Test-suite wide configuration: pytester, to run users' suites against our plugin."""
+"""Test-suite wide configuration: pytester, and the environment naming the session sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from driver2_kp import Settings
+from driver2_kp._settings import environment_of
+from driver2_kp.sandbox import Sandbox
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def sandbox_env(driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment ``Settings.from_env()`` reads, naming the reset session sandbox.
+
+    No driver2-kp variable of the shell running the tests leaks in: the optional
+    ones are unset.
+    """
+    settings = driver2_kp_sandbox.settings
+    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment_of(settings).items():
+        monkeypatch.setenv(name, value)
+    return settings

@@ -39,7 +39,7 @@ import driver2_kp
 import driver2_kp.sandbox
 from driver2_kp import CustomerLookup, Driver2Client, KPClient, Settings
 from driver2_kp._logs import personal_data_logged
-from driver2_kp.sandbox import CLIENT_SECRET, KP_API_KEY, Sandbox
+from driver2_kp.sandbox import CLIENT_SECRET, KP_API_KEY
 
 DOCS: Final = Path(__file__).parent.parent / "docs"
 FENCE: Final = re.compile(
@@ -119,20 +119,6 @@ PAGES: Final = sorted({b.page for b in BLOCKS if not b.file and not b.not_run an
 FILES: Final = [b for b in BLOCKS if b.file and not b.not_run]
 NOT_RUN_BLOCKS: Final = [b for b in BLOCKS if b.not_run]
 NEEDING_BLOCKS: Final = [b for b in BLOCKS if b.needs]
-
-
-@pytest.fixture
-def sandbox_env(driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The environment ``Settings.from_env()`` reads, naming the reset session sandbox."""
-    settings = driver2_kp_sandbox.settings
-    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DRIVER2_BASE_URL", settings.driver2_base_url)
-    monkeypatch.setenv("DRIVER2_CLIENT_ID", settings.driver2_client_id)
-    monkeypatch.setenv("DRIVER2_CLIENT_SECRET", settings.driver2_client_secret.reveal())
-    monkeypatch.setenv("KP_BASE_URL", settings.kp_base_url)
-    monkeypatch.setenv("KP_API_KEY", settings.kp_api_key.reveal())
-    return settings
 
 
 def run_block(block: Block, namespace: dict[str, object]) -> None:

@@ -38,7 +38,7 @@ from driver2_kp import (
 )
 from driver2_kp._logs import personal_data_logged
 from driver2_kp.driver2 import get_customer_request
-from driver2_kp.sandbox import FIXED, Sandbox
+from driver2_kp.sandbox import FIXED
 
 SOURCE: Final = Path(driver2_kp.__file__).parent
 GODERIS: Final = SearchCriteria(last_name="Goderis", postcode="9000")
@@ -90,17 +90,10 @@ EXAMPLES: Final = list(examples())
 
 @pytest.fixture
 def namespace(
-    driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    sandbox_env: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[dict[str, Any]]:
     """What a reader of the reference has at hand, against the reset session sandbox."""
-    settings = driver2_kp_sandbox.settings
-    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DRIVER2_BASE_URL", settings.driver2_base_url)
-    monkeypatch.setenv("DRIVER2_CLIENT_ID", settings.driver2_client_id)
-    monkeypatch.setenv("DRIVER2_CLIENT_SECRET", settings.driver2_client_secret.reveal())
-    monkeypatch.setenv("KP_BASE_URL", settings.kp_base_url)
-    monkeypatch.setenv("KP_API_KEY", settings.kp_api_key.reveal())
+    settings = sandbox_env
     monkeypatch.chdir(tmp_path)
     pd.DataFrame([{"last_name": "Goderis", "postcode": "9000"}]).to_csv("customers.csv")
     # An example may turn this process-wide switch on: the tests after it must not inherit it.

@@ -13,7 +13,7 @@ import httpx
 from ._errors import ConfigurationError
 from ._retry import DEFAULT_RETRY, DRIVER2_TIMEOUTS, KP_TIMEOUTS, RetryPolicy, Timeouts
 
-__all__ = ["Secret", "Settings"]
+__all__ = ["Secret", "Settings", "environment_of"]
 
 _MASK: Final = "**********"
 
@@ -201,3 +201,23 @@ class Settings:
             kp_timeouts=timeouts["kp_timeouts"],
         )
         return attrs.evolve(settings, **limits)
+
+
+def environment_of(settings: Settings) -> dict[str, str]:
+    """The required variables that `Settings.from_env` reads back as ``settings``.
+
+    Each is the name of its field in capitals. The secrets are revealed: for a
+    shell or a test pointing at the sandbox, never for a log.
+
+    >>> settings = Settings.from_env({
+    ...     "DRIVER2_BASE_URL": "http://127.0.0.1:8765/driver2/api/v2",
+    ...     "DRIVER2_CLIENT_ID": "sandbox-client",
+    ...     "DRIVER2_CLIENT_SECRET": "sandbox-secret",
+    ...     "KP_BASE_URL": "http://127.0.0.1:8765/kp/api/v1",
+    ...     "KP_API_KEY": "sandbox-key",
+    ... })
+    >>> Settings.from_env(environment_of(settings)) == settings
+    True
+    """
+    values = {name: getattr(settings, name.lower()) for name in Settings.ENV_VARS}
+    return {name: v.reveal() if isinstance(v, Secret) else v for name, v in values.items()}

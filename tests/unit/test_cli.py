@@ -43,13 +43,8 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 @pytest.fixture
-def configured(environment: pytest.MonkeyPatch, driver2_kp_sandbox: Sandbox) -> Sandbox:
+def configured(sandbox_env: Settings, driver2_kp_sandbox: Sandbox) -> Sandbox:
     """The environment points at the session's sandbox, as Settings.from_env reads it."""
-    environment.setenv("DRIVER2_BASE_URL", driver2_kp_sandbox.driver2_url)
-    environment.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
-    environment.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
-    environment.setenv("KP_BASE_URL", driver2_kp_sandbox.kp_url)
-    environment.setenv("KP_API_KEY", KP_API_KEY)
     return driver2_kp_sandbox
 
 

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from driver2_kp import Settings
 from driver2_kp._cli import cli
-from driver2_kp.sandbox import CLIENT_ID, CLIENT_SECRET, KP_API_KEY, Sandbox
+from driver2_kp._settings import environment_of
+from driver2_kp.sandbox import Sandbox
 
 PAGE: Final = Path(__file__).parents[2] / "docs" / "cli.md"
 BLOCK: Final = re.compile(
@@ -66,11 +67,8 @@ def test_a_documented_command_prints_what_the_page_shows(
     assert program == "driver2-kp"
     if "--sandbox" in args:  # the session's sandbox: the same data, already running
         args.remove("--sandbox")
-        monkeypatch.setenv("DRIVER2_BASE_URL", driver2_kp_sandbox.driver2_url)
-        monkeypatch.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
-        monkeypatch.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
-        monkeypatch.setenv("KP_BASE_URL", driver2_kp_sandbox.kp_url)
-        monkeypatch.setenv("KP_API_KEY", KP_API_KEY)
+        for name, value in environment_of(driver2_kp_sandbox.settings).items():
+            monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, args)
     printed = "".join(line.rstrip() + "\n" for line in result.output.splitlines())
     assert as_pattern(shown).fullmatch(printed), printed

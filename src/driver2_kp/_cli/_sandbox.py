@@ -20,7 +20,7 @@ import click
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._errors import CriteriaError
 from driver2_kp._party import PartyRole
-from driver2_kp._settings import Secret, Settings
+from driver2_kp._settings import Settings, environment_of
 from driver2_kp.lookup import CustomerLookup, Progress, SearchResult, Selection
 
 from ._common import F, sandbox_extra
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
     from driver2_kp.sandbox import Sandbox
 
 # --- sandbox ------------------------------------------------------------------------------
-
-
-def _env_values(settings: Settings) -> dict[str, str]:
-    # Each variable of Settings.from_env is the name of its field in capitals.
-    values = {name: getattr(settings, name.lower()) for name in Settings.ENV_VARS}
-    return {name: v.reveal() if isinstance(v, Secret) else v for name, v in values.items()}
 
 
 def shell_exports(settings: Settings) -> str:
@@ -57,7 +51,7 @@ def shell_exports(settings: Settings) -> str:
     export KP_API_KEY=sandbox-key
     """
     return "\n".join(
-        f"export {name}={shlex.quote(value)}" for name, value in _env_values(settings).items()
+        f"export {name}={shlex.quote(value)}" for name, value in environment_of(settings).items()
     )
 
 
@@ -147,7 +141,7 @@ def sandbox(*, host: str, port: int, print_env: bool, as_json: bool, **options: 
         settings = settings_at(root)
         if print_env or as_json:
             if as_json:
-                echo_json({"env": _env_values(settings), "url": root})
+                echo_json({"env": environment_of(settings), "url": root})
             else:
                 click.echo(shell_exports(settings))
             _detach_stdout()
