@@ -20,6 +20,7 @@ from driver2_kp import (
 )
 from driver2_kp._attempt import AttemptTimeouts, phase_of
 from driver2_kp._gate import GateState, Slot, SyncGate
+from tests._clock import FakeClock
 from tests._contract import SETTINGS as CONTRACT_SETTINGS
 from tests._contract import customer, person
 
@@ -28,21 +29,13 @@ HANG_GUARD = 30.0
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
 def test_each_phase_gets_at_most_the_time_left_when_it_starts() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     timeouts = AttemptTimeouts(Timeouts().per_attempt, Deadline.after(5.0, clock=clock))
     assert (timeouts["pool"], timeouts["connect"]) == (5.0, 5.0)
     clock.now += 3.0  # connected and written: the read may take what is left, no more
@@ -74,7 +67,7 @@ def test_a_request_is_out_once_httpcore_asks_how_long_it_may_write() -> None:
 
 
 def test_a_ghost_keeps_its_place_until_the_request_could_have_ended() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     state = GateState(2, clock=clock)  # a limit of 1
     me = object()
     state.join(me)

@@ -20,25 +20,16 @@ from driver2_kp._cache import ResultCache, remembered
 from driver2_kp._flows import Ask, Finished, advance, search_flow
 from driver2_kp._frames import Table, _cell
 from driver2_kp._progress import Tally
+from tests._clock import FakeClock
 
 GODERIS = SearchCriteria(last_name="Goderis")
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # --- progress -------------------------------------------------------------------------
 
 
 def test_a_progress_callback_is_told_done_failed_total_and_elapsed() -> None:
-    clock, seen = Clock(), list[BulkProgress]()
+    clock, seen = FakeClock(100.0), list[BulkProgress]()
     tally = Tally(seen.append, 3, clock=clock)
     clock.now += 5.0
     tally.start()  # the run begins: elapsed counts from here
@@ -116,7 +107,7 @@ def _result() -> SearchResult:
 
 
 def test_a_kept_result_is_given_back_until_its_ttl_has_passed() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     cache = ResultCache(60, clock=clock)
     result = _result()
     cache.put(("search", GODERIS), result)
@@ -128,7 +119,7 @@ def test_a_kept_result_is_given_back_until_its_ttl_has_passed() -> None:
 
 
 def test_the_cache_keeps_at_most_its_size_the_least_recently_used_going_first() -> None:
-    cache = ResultCache(60, size=2, clock=Clock())
+    cache = ResultCache(60, size=2, clock=FakeClock(100.0))
     first, second, third = _result(), _result(), _result()
     cache.put(1, first)
     cache.put(2, second)

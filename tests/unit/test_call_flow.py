@@ -44,6 +44,7 @@ from driver2_kp._http import (
 )
 from driver2_kp.driver2 import read_problem
 from driver2_kp.kp import read_fehler
+from tests._clock import FakeClock
 
 Outcome = httpx.Response | BaseException
 
@@ -92,19 +93,6 @@ MAYBE_SENT: list[type[httpx.TransportError]] = [
 ]
 
 
-class FakeClock:
-    """A monotonic clock that moves only when told."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @attrs.define
 class Run:
     """What a driven flow did: its instructions, in order, and how it ended."""
@@ -139,7 +127,7 @@ def drive(
 
     With ``tokens``, the flow authorizes, and each `Authorize` gets the next one.
     """
-    clock = clock or FakeClock()
+    clock = clock or FakeClock(1000.0)
     timeouts = timeouts or Timeouts()
     durations = [took] * len(outcomes) if isinstance(took, float | int) else list(took)
     run = Run([], clock, clock())
@@ -477,7 +465,7 @@ def test_no_sleep_ends_and_no_attempt_may_last_past_the_deadline(
     policy = RetryPolicy(initial_wait=1.0, max_wait=20.0)
     outcomes = [status(code, retry_after) for code, retry_after, _ in steps]
     durations = [took for _, _, took in steps]
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     end = clock() + deadline
     flow = call_flow(
         GET,

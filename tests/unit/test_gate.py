@@ -22,20 +22,13 @@ from driver2_kp._gate import (
     Verdict,
     verdict_of,
 )
+from tests._clock import FakeClock
 
 HANG_GUARD = 30.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def gate(bound: int = 8, *, spaced: bool = True) -> tuple[GateState, Clock]:
-    clock = Clock()
+def gate(bound: int = 8, *, spaced: bool = True) -> tuple[GateState, FakeClock]:
+    clock = FakeClock(100.0)
     return GateState(bound, spaced=spaced, clock=clock), clock
 
 
@@ -157,7 +150,7 @@ def test_a_429_with_the_limit_in_use_sets_a_ceiling_just_below_not_half() -> Non
 
 
 def test_at_the_ceiling_one_request_looks_above_it_every_so_many_answers() -> None:
-    state = GateState(32, start_at=20, clock=Clock())
+    state = GateState(32, start_at=20, clock=FakeClock(100.0))
     assert (state.limit, state.ceiling) == (20.0, 20.0)  # what the contract says
     answered = 0
     while state.limit == 20.0:
@@ -170,9 +163,9 @@ def test_at_the_ceiling_one_request_looks_above_it_every_so_many_answers() -> No
 
 
 def test_probing_forgets_the_ceiling() -> None:
-    state = GateState(32, start_at=20, clock=Clock())
+    state = GateState(32, start_at=20, clock=FakeClock(100.0))
     clock = state.clock
-    assert isinstance(clock, Clock)
+    assert isinstance(clock, FakeClock)
     fail_three(state, clock)
     assert state.probing
     assert state.ceiling is None
@@ -181,7 +174,7 @@ def test_probing_forgets_the_ceiling() -> None:
 # --- probing while the service fails --------------------------------------------------
 
 
-def fail_three(state: GateState, clock: Clock) -> None:
+def fail_three(state: GateState, clock: FakeClock) -> None:
     for ticket in start(state, 3):
         clock.now += 0.01
         state.finish(ticket, Verdict.FAILED)

@@ -8,22 +8,13 @@ from driver2_kp import ConfigurationError, Deadline, Progress, Step, Timeouts
 from driver2_kp._http import Send, Sleep
 from driver2_kp._pages import check_ahead
 from driver2_kp._progress import Run
+from tests._clock import FakeClock
 
 DRIVER2 = Timeouts(read=60, deadline=300)
 
 
-class Clock:
-    """A monotonic clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_r13_a_lookup_has_one_deadline_from_its_start() -> None:
-    clock = Clock()
+    clock = FakeClock(1000.0)
     run = Run(100.0, None, clock)
     assert (run.deadline.seconds, run.deadline.left()) == (100.0, 100.0)
     clock.now += 70
@@ -31,7 +22,7 @@ def test_r13_a_lookup_has_one_deadline_from_its_start() -> None:
 
 
 def test_r13_a_call_ends_by_the_lookup_deadline_or_its_own_whichever_is_sooner() -> None:
-    clock = Clock()
+    clock = FakeClock(1000.0)
     run = Run(100.0, None, clock)
     own = Deadline.after(DRIVER2.deadline, clock=clock)
     assert own.sooner(run.deadline) is run.deadline
@@ -42,7 +33,7 @@ def test_r13_a_call_ends_by_the_lookup_deadline_or_its_own_whichever_is_sooner()
 
 
 def test_r13_progress_tells_each_attempt_and_wait() -> None:
-    clock = Clock()
+    clock = FakeClock(1000.0)
     told: list[Progress] = []
     run = Run(60.0, told.append, clock)
     observe = run.observer(Step.IMPORT)
@@ -67,7 +58,7 @@ def test_r13_progress_tells_each_attempt_and_wait() -> None:
 
 
 def test_no_callback_means_no_observer() -> None:
-    assert Run(60.0, None, Clock()).observer(Step.SEARCH_KP) is None
+    assert Run(60.0, None, FakeClock(1000.0)).observer(Step.SEARCH_KP) is None
 
 
 @pytest.mark.parametrize("ahead", [-1, 1.5, True])

@@ -30,6 +30,7 @@ from driver2_kp._client import USER_AGENT
 from driver2_kp._http import Operation
 from driver2_kp._token import Token, TokenCache
 from driver2_kp.driver2 import create_customer_request
+from tests._clock import FakeClock
 from tests._contract import customer
 from tests.unit.test_requests import new_customer
 
@@ -102,16 +103,8 @@ def anyio_backend() -> str:
 # --- when a token is replaced: decisions on plain values ----------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_token_is_used_until_the_refresh_margin_before_its_expiry() -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     cache = TokenCache(refresh_margin=60.0, clock=clock)
     assert cache.usable() is None
     assert cache.keep(Token("t-1", 3600)) == "t-1"
@@ -122,7 +115,7 @@ def test_a_token_is_used_until_the_refresh_margin_before_its_expiry() -> None:
 
 
 def test_a_short_lived_token_is_used_for_half_its_life() -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     cache = TokenCache(refresh_margin=60.0, clock=clock)
     cache.keep(Token("t-1", 30))
     clock.now = 14.9
@@ -132,7 +125,7 @@ def test_a_short_lived_token_is_used_for_half_its_life() -> None:
 
 
 def test_the_token_a_401_refused_is_not_used_again_but_a_newer_one_is() -> None:
-    cache = TokenCache(clock=Clock())
+    cache = TokenCache(clock=FakeClock(0.0))
     cache.keep(Token("t-1", 3600))
     assert cache.usable(refused="t-1") is None
     cache.keep(Token("t-2", 3600))
@@ -140,7 +133,7 @@ def test_the_token_a_401_refused_is_not_used_again_but_a_newer_one_is() -> None:
 
 
 def test_the_cache_never_shows_its_token() -> None:
-    cache = TokenCache(clock=Clock())
+    cache = TokenCache(clock=FakeClock(0.0))
     cache.keep(Token("t-secret", 3600))
     assert "t-secret" not in repr(cache)
     assert "t-secret" not in repr(Token("t-secret", 3600))
