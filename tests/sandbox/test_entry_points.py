@@ -61,3 +61,35 @@ def test_users_test_suites_get_the_sandbox_fixture(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+# pytest with the sandbox extra hidden: its plugin loads in every run of an
+# environment that has driver2-kp, with the extra or without.
+WITHOUT_THE_EXTRA = (
+    "import sys; sys.modules['starlette'] = None; import pytest; "
+    "raise SystemExit(pytest.main(['-p', 'no:cacheprovider']))"
+)
+
+
+def test_a_test_suite_without_the_sandbox_extra_still_runs(pytester: pytest.Pytester) -> None:
+    """Only a test that asks for the fixture fails, and it says how to install the extra."""
+    pytester.makepyfile(
+        """
+        def test_of_the_users_own():
+            assert True
+
+        def test_asking_for_the_sandbox(driver2_kp_sandbox):
+            pass
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", WITHOUT_THE_EXTRA],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    assert "1 passed, 1 error" in run.stdout
+    assert "pip install 'driver2-kp[sandbox]'" in run.stdout

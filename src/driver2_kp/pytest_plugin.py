@@ -1,8 +1,10 @@
 """Pytest plugin: the ``driver2_kp_sandbox`` fixture for your own test suites.
 
-Registered through the ``pytest11`` entry point when driver2-kp is installed. It
-imports the sandbox only when a test asks for the fixture, so installing
-driver2-kp without the ``sandbox`` extra costs a test suite nothing.
+Registered through the ``pytest11`` entry point when driver2-kp is installed, so
+it loads in every pytest run of an environment that has driver2-kp. It lives
+outside `driver2_kp.sandbox` and imports the sandbox only when a test asks for a
+fixture: without the ``sandbox`` extra, a test suite that does not use them runs
+as before, and a test that does fails with the line that installs the extra.
 
 One sandbox serves the whole session, with no latency; before each test it is
 reset (data, tokens, log, faults) and its runtime configuration restored::
