@@ -64,7 +64,15 @@ class ResultCache:
 def remembered(
     cache: ResultCache, key: Hashable, flow: LookupFlow[SearchResult]
 ) -> LookupFlow[SearchResult]:
-    """``flow``, unless ``cache`` keeps a result for ``key``; its result kept for next time."""
+    """``flow``, unless ``cache`` keeps a result for ``key``; its result kept for next time.
+
+    A key that cannot be hashed (criteria given as a dict) is not kept: the flow
+    refuses such criteria with `CriteriaError`.
+    """
+    try:
+        hash(key)
+    except TypeError:
+        return (yield from flow)
     kept = cache.get(key)
     if kept is not None:
         return kept

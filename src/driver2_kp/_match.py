@@ -39,6 +39,7 @@ from ._party import PartyRole, Source
 from ._results import PAGE_SIZE, Candidate, KPSkipReason, SearchResult, Step
 from ._rules import (
     candidates_of,
+    check_criteria,
     check_role,
     driver2_query,
     dropped_for_kp,
@@ -124,6 +125,7 @@ def match_flow(
     (R11), no criterion at all.
     """
     checked = check_role(role)
+    check_criteria(criteria)
     if criteria.is_empty():
         raise CriteriaError("criteria", "a match needs at least one criterion")
     union = _Union(criteria)

@@ -70,6 +70,21 @@ def check_role(role: PartyRole | str | None) -> PartyRole | None:
     return role
 
 
+def check_criteria(criteria: object) -> SearchCriteria:
+    """``criteria``, if it is a `SearchCriteria`; `CriteriaError` for a dict or a bare name.
+
+    >>> check_criteria("Goderis")
+    Traceback (most recent call last):
+    ...
+    driver2_kp._errors.CriteriaError: criteria: must be a SearchCriteria, not a str
+    """
+    if not isinstance(criteria, SearchCriteria):
+        raise CriteriaError(
+            "criteria", f"must be a SearchCriteria, not a {type(criteria).__name__}"
+        )
+    return criteria
+
+
 def check_page(page: int) -> None:
     if isinstance(page, bool) or not isinstance(page, int):
         raise CriteriaError("page", f"must be a whole number, not {type(page).__name__}")
@@ -79,6 +94,7 @@ def check_page(page: int) -> None:
 
 def driver2_query(criteria: SearchCriteria) -> CustomerQuery:
     """R1: every criterion given goes to Driver2; at least one is needed."""
+    check_criteria(criteria)
     if criteria.is_empty():
         raise CriteriaError("criteria", "a search needs at least one criterion")
     return CustomerQuery(
@@ -108,6 +124,7 @@ def kp_query(criteria: SearchCriteria) -> PersonQuery:
     Only the last name, the first name and the postcode are forwarded; a first
     name restricts the search to private persons.
     """
+    check_criteria(criteria)
     reason = kp_skip_reason(criteria)
     if reason is not None or criteria.last_name is None:
         raise CriteriaError("last_name", str(reason))

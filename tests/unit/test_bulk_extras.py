@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -137,6 +138,14 @@ def test_a_remembered_flow_asks_once_then_gives_what_it_kept() -> None:
     again = advance(remembered(cache, "goderis", search_flow(GODERIS)))
     assert isinstance(again, Finished)  # ended before its first ask
     assert again.value is kept
+
+
+def test_criteria_that_cannot_be_a_key_are_refused_by_the_flow_not_by_hashing() -> None:
+    given: Any = {"last_name": "Goderis"}
+    flow = remembered(ResultCache(60), ("search", given, None, 1), search_flow(given))
+    with pytest.raises(CriteriaError) as caught:
+        advance(flow)
+    assert caught.value.field == "criteria"
 
 
 def test_clearing_the_cache_forgets_everything() -> None:

@@ -52,6 +52,7 @@ from driver2_kp._flows import (
     select_flow,
     vehicle_flow,
 )
+from driver2_kp._match import match_flow
 from driver2_kp._party import (
     Party,
     PartyRole,
@@ -941,6 +942,16 @@ def test_r11_a_string_that_names_no_loadable_role_is_a_criteria_error(given: obj
     with pytest.raises(CriteriaError) as caught:
         check_role(given)  # type: ignore[arg-type]
     assert caught.value.field == "role"
+
+
+@pytest.mark.parametrize("start", [search_flow, search_kp_flow, match_flow])
+@pytest.mark.parametrize("given", [{"last_name": "Goderis"}, "Goderis", None])
+def test_criteria_that_are_no_search_criteria_are_a_criteria_error(
+    start: Callable[..., LookupFlow[SearchResult]], given: object
+) -> None:
+    with pytest.raises(CriteriaError, match="must be a SearchCriteria") as caught:
+        advance(start(given))
+    assert caught.value.field == "criteria"
 
 
 @pytest.mark.parametrize("page", ["2", 1.5, True, None])
