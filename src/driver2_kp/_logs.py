@@ -7,7 +7,11 @@ into its log files. So `PersonalDataFilter` sits on the ``httpx`` and
 ``httpcore`` loggers and, for the records made while this library sends a
 request (a context variable marks them, per thread and per task), replaces the
 query's values and the ids in the path with ``***`` and drops httpcore's
-response headers. Records of other requests in the same process pass untouched.
+response headers. Over HTTP/2 (your own ``http_client=`` with ``http2=True``),
+hpack logs every header it encodes or decodes at DEBUG, the path with its query
+and the credentials among them: the filter sits on the ``hpack`` loggers too and
+keeps only the first word of those records. Records of other requests in the
+same process pass untouched.
 
 Our own logger, ``driver2_kp``, logs each attempt at DEBUG with the endpoint's
 template (``GET /customers/{customerNumber}``) and never a value.
@@ -54,7 +58,10 @@ _LOGGERS: Final = (
     "httpcore.http2",
     "httpcore.proxy",
     "httpcore.socks",
+    "hpack.hpack",
+    "hpack.table",
 )
+_HPACK: Final = "hpack."
 _show_at_debug = False
 
 
@@ -118,6 +125,8 @@ class PersonalDataFilter(logging.Filter):
             )
         if isinstance(record.msg, str) and record.msg.startswith(_HTTPCORE_HEADERS):
             record.msg, record.args = f"{_HTTPCORE_HEADERS} return_value={REDACTED}", ()
+        elif record.name.startswith(_HPACK):  # "Encoding %s": every header, the values too
+            record.msg, record.args = f"{str(record.msg).split(' ', 1)[0]} {REDACTED}", ()
         return True
 
 

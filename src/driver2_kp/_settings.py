@@ -52,6 +52,12 @@ def _url(value: str) -> str:
     return value.strip().rstrip("/") if isinstance(value, str) else value
 
 
+_EXAMPLE_URLS: Final = {
+    "driver2_base_url": "https://driver2.example.be/api/v2",
+    "kp_base_url": "https://kp.example.de/api/v1",
+}
+
+
 def _base_url(_: object, field: attrs.Attribute[str], value: str) -> None:
     """A base URL needs ``http(s)://`` and a host, and no credentials, or `ConfigurationError`."""
     try:
@@ -69,7 +75,7 @@ def _base_url(_: object, field: attrs.Attribute[str], value: str) -> None:
         # Base URLs without credentials are not secret: the value helps find the typo.
         raise ConfigurationError(
             f"{_named(field)} needs http:// or https:// and a host, e.g. "
-            f"https://driver2.example.be/api/v2, not {value!r}"
+            f"{_EXAMPLE_URLS[field.name]}, not {value!r}"
         )
 
 

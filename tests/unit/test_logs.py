@@ -72,6 +72,24 @@ def test_the_filter_drops_httpcore_response_headers_of_our_requests() -> None:
     assert made.getMessage() == "receive_response_headers.complete return_value=***"
 
 
+@pytest.mark.parametrize("name", ["hpack.hpack", "hpack.table"])
+def test_hpack_records_of_our_http2_requests_keep_only_their_first_word(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """hpack logs, at DEBUG, every header it encodes: the query and the KP key among them."""
+    import driver2_kp._client  # noqa: F401 - installs the filter
+
+    headers = [(b":path", b"/api/v1/personen?nachname=Goderis"), (b"x-api-key", b"kp-key")]
+    caplog.set_level(logging.DEBUG, logger=name)
+    with sending():
+        logging.getLogger(name).debug("Encoding %s", headers)
+    logging.getLogger(name).debug("Encoding %s", [(b":path", b"/elsewhere?q=kept")])
+    assert [r.getMessage() for r in caplog.records] == [
+        "Encoding ***",
+        "Encoding [(b':path', b'/elsewhere?q=kept')]",
+    ]
+
+
 def test_opting_in_shows_values_at_debug_but_never_at_info() -> None:
     log_personal_data(True)
     debug = record(logging.DEBUG, "%s", SEARCH)

@@ -179,7 +179,7 @@ ERRORS: dict[str, ErrorFactory] = {
         code="idempotency-key-reuse",
     ),
 }
-# Driver2 down, too slow or broken: the search goes on at KP (R3).
+# Driver2 down, too slow or broken: its error is raised, never replaced by KP (R3).
 UNAVAILABLE = ["server", "timeout", "transport", "rate_limit", "response_format"]
 # The caller's to fix: raised, never hidden behind a KP search.
 REFUSED = ["authentication", "bad_request"]

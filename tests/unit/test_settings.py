@@ -111,7 +111,10 @@ def test_a_base_url_without_http_or_a_host_is_refused(url: str) -> None:
 
 
 def test_a_base_url_given_by_hand_is_checked_too() -> None:
-    with pytest.raises(ConfigurationError, match=r"^kp_base_url \(KP_BASE_URL\) needs http"):
+    example = r"e\.g\. https://kp\.example\.de/api/v1, not 'kp\.example\.de'"
+    with pytest.raises(
+        ConfigurationError, match=rf"^kp_base_url \(KP_BASE_URL\) needs http.*{example}"
+    ):
         Settings(
             driver2_base_url="https://driver2.example.be/api/v2",
             driver2_client_id="c",

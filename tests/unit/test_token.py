@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -84,11 +85,12 @@ def async_driver2(handler: Handler, **options: Any) -> AsyncDriver2Client:
 
 
 def token_answer(answer: httpx.Response, fake: FakeDriver2 | None = None) -> Handler:
-    """Driver2 whose token endpoint gives ``answer``."""
+    """Driver2 whose token endpoint gives ``answer``; ``fake`` counts the token requests."""
     fake = fake or FakeDriver2()
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/oauth/token"):
+            fake.token_requests.append(request)
             return answer
         return fake.handler(request)
 
@@ -249,10 +251,34 @@ def test_ten_threads_refused_with_the_old_token_share_one_refresh() -> None:
 def test_waiters_share_the_failure_of_the_one_fetch() -> None:
     fake = FakeDriver2()
     refused = httpx.Response(401, json={"error": "invalid_client"})
-    with driver2(token_answer(refused, fake)) as client:
+    release = threading.Event()
+    with driver2(_slow(token_answer(refused, fake), release)) as client:
+        threading.Timer(0.05, release.set).start()
         errors = _together(6, lambda: client.get_customer("74050"))
     assert all(isinstance(error, AuthenticationError) for error in errors)
+    assert len(fake.token_requests) == 1
+    assert len({id(error) for error in errors}) == 1  # the leader's own error, shared
     assert fake.tokens_used == []
+
+
+@pytest.mark.parametrize("answer", [{"access_token": "t", "expires_in": 3600}, None])
+def test_the_token_request_goes_through_the_gate(answer: dict[str, object] | None) -> None:
+    """While the token endpoint answers, the gate counts its request in flight."""
+    in_flight: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        in_flight.append(client._gate_state.in_flight)
+        if answer is None:
+            return httpx.Response(503)
+        if request.url.path.endswith("/oauth/token"):
+            return httpx.Response(200, json=answer)
+        return httpx.Response(200, json=customer())
+
+    client = driver2(handler, retry=RetryPolicy(attempts=1, wait=False))
+    with client, contextlib.suppress(Driver2KPError):
+        client.get_customer("74050")
+    assert in_flight[0] == 1  # the token request, the first to go out
+    assert client._gate_state.in_flight == 0  # and its slot given back, answered or failed
 
 
 def test_a_waiter_gives_up_at_its_own_deadline_while_the_fetch_goes_on() -> None:
@@ -289,6 +315,7 @@ async def test_tasks_share_the_failure_of_the_one_fetch() -> None:
             *(client.get_customer("74050") for _ in range(6)), return_exceptions=True
         )
     assert all(isinstance(error, AuthenticationError) for error in errors)
+    assert len(fake.token_requests) == 1
 
 
 # --- what the token endpoint answers, and what is never shown -----------------------
