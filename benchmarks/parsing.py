@@ -77,14 +77,17 @@ def _builder(page: object) -> Callable[[], CustomerPage]:
     """What reading ``page`` cannot do without: calling each model's ``__init__``."""
     read_page = read(page, CustomerPage, service="Driver2", endpoint="GET /customers")
     shallow = [
-        (attrs.asdict(c, recurse=False), attrs.asdict(c.address, recurse=False))
+        (
+            attrs.asdict(c, recurse=False, filter=lambda field, _: field.name != "address"),
+            attrs.asdict(c.address, recurse=False),
+        )
         for c in read_page.items
     ]
-    paging = attrs.asdict(read_page, recurse=False)
+    paging = attrs.asdict(read_page, recurse=False, filter=lambda field, _: field.name != "items")
 
     def build() -> CustomerPage:
-        items = tuple(Customer(**{**c, "address": Address(**a)}) for c, a in shallow)
-        return CustomerPage(**{**paging, "items": items})
+        items = tuple(Customer(**c, address=Address(**a)) for c, a in shallow)
+        return CustomerPage(**paging, items=items)
 
     return build
 
