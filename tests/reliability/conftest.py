@@ -8,6 +8,9 @@ wait for a server.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Final
+
 import pytest
 
 from driver2_kp import Settings
@@ -33,3 +36,25 @@ def sandbox(driver2_kp_sandbox: Sandbox) -> Sandbox:
 def settings(sandbox: Sandbox) -> Settings:
     """The sandbox's settings, with the default retry policy (real waits)."""
     return sandbox.settings
+
+
+HERE: Final = Path(__file__).parent
+BUDGET: Final = 180.0
+"""Seconds of CI time the whole reliability suite may take (issue 8)."""
+_spent: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add up the time of each reliability test: its set-up, call and tear-down."""
+    if Path(report.fspath).resolve().is_relative_to(HERE):
+        _spent[report.nodeid] = _spent.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what the suite took next to its budget, so that every CI run shows it."""
+    if _spent:
+        took = sum(_spent.values())
+        terminalreporter.write_line(
+            f"tests/reliability: {len(_spent)} tests in {took:.0f} s "
+            f"(budget {BUDGET:.0f} s of CI time: {'within' if took <= BUDGET else 'OVER'})"
+        )
