@@ -70,8 +70,8 @@ def check_role(role: PartyRole | str | None) -> PartyRole | None:
     return role
 
 
-def check_criteria(criteria: object) -> SearchCriteria:
-    """``criteria``, if it is a `SearchCriteria`; `CriteriaError` for a dict or a bare name.
+def check_criteria(criteria: object) -> None:
+    """Refuse criteria that are no `SearchCriteria` (a dict, a bare name) with `CriteriaError`.
 
     >>> check_criteria("Goderis")
     Traceback (most recent call last):
@@ -82,7 +82,6 @@ def check_criteria(criteria: object) -> SearchCriteria:
         raise CriteriaError(
             "criteria", f"must be a SearchCriteria, not a {type(criteria).__name__}"
         )
-    return criteria
 
 
 def check_page(page: int) -> None:
