@@ -16,7 +16,6 @@ from ._bulk import (
     Criteria,
     atallied,
     run_each,
-    total_of,
 )
 from ._client import AsyncClient
 from ._criteria import SearchCriteria
@@ -27,17 +26,14 @@ from ._flows import (
     LookupFlow,
     advance,
     further_pages,
-    search_flow,
-    search_kp_flow,
     select_flow,
     vehicle_flow,
 )
 from ._frames import Frame, Table
-from ._match import match_flow
 from ._models import CustomerPage, PersonPage
 from ._pages import LookAhead, one
 from ._party import Party, PartyRole
-from ._progress import ProgressCallback, ProgressOption, Run, Tally
+from ._progress import ProgressCallback, ProgressOption, Run
 from ._results import Candidate, SearchResult, Selection
 from ._rules import candidates_of, vehicle_parties_of
 from .driver2 import AsyncDriver2Client
@@ -76,6 +72,23 @@ class AsyncCustomerLookup(Lookup):
             driver2, kp, deadline=deadline, on_progress=on_progress, cache_ttl=cache_ttl
         )
 
+    @classmethod
+    def _mirroring(cls, lookup: Lookup) -> Self:
+        """Async twins of ``lookup``: new clients of the same settings, timeouts and retries.
+
+        It shares ``lookup``'s deadline, progress callback and cache (a bulk run
+        re-run is answered from it), and closing it closes its clients.
+        """
+        driver2, kp = lookup._driver2, lookup._kp
+        twin = cls(
+            AsyncDriver2Client(driver2.settings, timeouts=driver2.timeouts, retry=driver2.retry),
+            AsyncKPClient(kp.settings, timeouts=kp.timeouts, retry=kp.retry),
+            deadline=lookup.deadline,
+            on_progress=lookup._on_progress,
+        )
+        twin._owned, twin._cache = True, lookup._cache
+        return twin
+
     @property
     def driver2(self) -> AsyncDriver2Client:
         """The Driver2 client, for what the rules do not cover."""
@@ -110,15 +123,13 @@ class AsyncCustomerLookup(Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
-        flow = search_flow(criteria, role=role, page=page)
-        return await self._run(self._remembered(("search", criteria, role, page), flow))
+        return await self._run(self._results("search", criteria, role, page))
 
     async def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
     ) -> SearchResult:
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
-        flow = search_kp_flow(criteria, role=role, page=page)
-        return await self._run(self._remembered(("search_kp", criteria, role, page), flow))
+        return await self._run(self._results("search_kp", criteria, role, page))
 
     async def iter_candidates(
         self, result: SearchResult, *, ahead: int = 1
@@ -165,8 +176,7 @@ class AsyncCustomerLookup(Lookup):
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None
     ) -> SearchResult:
         """Find the customer a record describes: see `CustomerLookup.match`."""
-        flow = match_flow(criteria, role=role)
-        return await self._run(self._remembered(("match", criteria, role), flow))
+        return await self._run(self._results("match", criteria, role))
 
     def search_many(
         self,
@@ -240,8 +250,7 @@ class AsyncCustomerLookup(Lookup):
         ordered: bool,
         progress: ProgressOption,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
-        checked, window = self._bulk(role, concurrency)
-        tally = Tally(progress, total_of(criteria))
+        checked, window, tally = self._bulk(criteria, role, concurrency, progress)
         return atallied(self._each(method, criteria, checked, window, ordered), tally)
 
     def _each(

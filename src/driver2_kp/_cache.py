@@ -17,7 +17,7 @@ from typing import Final
 
 from cachetools import TTLCache
 
-from ._errors import ConfigurationError
+from ._deadline import check_seconds
 from ._flows import LookupFlow
 from ._results import SearchResult
 
@@ -33,11 +33,7 @@ class ResultCache:
     def __init__(
         self, ttl: float, *, size: int = MOST_CACHED, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < float("inf"):
-            raise ConfigurationError(
-                f"cache_ttl must be a finite number of seconds > 0, not {ttl!r}"
-            )
-        self.ttl = float(ttl)
+        self.ttl = check_seconds("cache_ttl", ttl)
         self._entries: TTLCache[Hashable, SearchResult] = TTLCache(size, self.ttl, timer=clock)
         self._lock = threading.Lock()
 

@@ -8,12 +8,15 @@ deadline to each call it makes, so KP after Driver2 fits too.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
 import attrs
 
-__all__ = ["Deadline", "Expired"]
+from ._errors import ConfigurationError
+
+__all__ = ["Deadline", "Expired", "check_seconds"]
 
 Clock = Callable[[], float]
 
@@ -48,6 +51,17 @@ class Deadline:
     def sooner(self, other: Deadline | None) -> Deadline:
         """Whichever of the two ends first (this one if ``other`` is ``None``)."""
         return self if other is None or self.at <= other.at else other
+
+
+def check_seconds(name: str, value: float) -> float:
+    """``value`` as seconds, or `ConfigurationError` naming ``name`` unless it is finite and > 0.
+
+    >>> check_seconds("deadline", 2)
+    2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigurationError(f"{name} must be a finite number of seconds > 0, not {value!r}")
+    return float(value)
 
 
 class Expired(Exception):  # noqa: N818 - an event the call flow turns into its error

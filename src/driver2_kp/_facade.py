@@ -6,28 +6,26 @@ derive from `Lookup`; each only performs the asks of the flows, its own way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, Self
 
-from ._bulk import (
-    window,
-)
+from ._bulk import Criteria, total_of, window
 from ._cache import ResultCache, remembered
 from ._client import AsyncClient, SyncClient
-from ._flows import (
-    Ask,
-    LookupFlow,
-)
+from ._criteria import SearchCriteria
+from ._deadline import check_seconds
+from ._flows import Ask, LookupFlow, search_flow, search_kp_flow
+from ._match import match_flow
 from ._party import PartyRole, Source
-from ._progress import ProgressCallback, Run, check_deadline
+from ._progress import ProgressCallback, ProgressOption, Run, Tally
 from ._results import SearchResult
 from ._rules import check_role
 from ._settings import Settings
 
 __all__ = ["BulkMethod", "Lookup"]
 
-T = TypeVar("T")
 BulkMethod = Literal["search", "match"]
+ResultsMethod = Literal["search", "search_kp", "match"]
 
 
 _ClientFactory = Callable[[Settings], SyncClient | AsyncClient]
@@ -53,8 +51,9 @@ class Lookup:
         self._driver2 = driver2
         self._kp = kp
         self._cache = None if cache_ttl is None else ResultCache(cache_ttl)
-        self.deadline = check_deadline(
-            deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline
+        self.deadline = check_seconds(
+            "deadline",
+            deadline if deadline is not None else driver2.timeouts.deadline + kp.timeouts.deadline,
         )
         """Seconds one lookup may take, retries and the KP fallback included."""
         self._on_progress = on_progress
@@ -70,10 +69,11 @@ class Lookup:
         cache_ttl: float | None = None,
     ) -> Self:
         """A lookup with its own clients for ``settings``; closing it closes them."""
+        # Refused before any client is made.
         if deadline is not None:
-            check_deadline(deadline)
+            check_seconds("deadline", deadline)
         if cache_ttl is not None:
-            ResultCache(cache_ttl)  # refused before any client is made
+            check_seconds("cache_ttl", cache_ttl)
         driver2, kp = cls._clients
         lookup = cls(
             driver2(settings),
@@ -90,19 +90,36 @@ class Lookup:
         if self._cache is not None:
             self._cache.clear()
 
-    def _remembered(
-        self, key: Hashable, flow: LookupFlow[SearchResult]
+    def _results(
+        self,
+        method: ResultsMethod,
+        criteria: SearchCriteria,
+        role: PartyRole | str | None,
+        page: int = 1,
     ) -> LookupFlow[SearchResult]:
-        return flow if self._cache is None else remembered(self._cache, key, flow)
+        """The flow of `search`, `search_kp` or `match`; answered by the cache if it keeps one."""
+        if method == "match":
+            flow = match_flow(criteria, role=role)
+        else:
+            paged = search_flow if method == "search" else search_kp_flow
+            flow = paged(criteria, role=role, page=page)
+        if self._cache is None:
+            return flow
+        return remembered(self._cache, (method, criteria, check_role(role), page), flow)
 
     def _start(self) -> Run:
         return Run(self.deadline, self._on_progress)
 
     def _bulk(
-        self, role: PartyRole | str | None, concurrency: int | None
-    ) -> tuple[PartyRole | None, int]:
-        """A bulk run's role and window, checked before anything runs."""
-        return check_role(role), window(concurrency, self._driver2.max_in_flight)
+        self,
+        criteria: Criteria,
+        role: PartyRole | str | None,
+        concurrency: int | None,
+        progress: ProgressOption,
+    ) -> tuple[PartyRole | None, int, Tally]:
+        """A bulk run's role, window and tally of progress, checked before anything runs."""
+        checked, size = check_role(role), window(concurrency, self._driver2.max_in_flight)
+        return checked, size, Tally(progress, total_of(criteria))
 
     def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
         return self._driver2 if ask.source is Source.DRIVER2 else self._kp

@@ -8,7 +8,6 @@ which tells a callback a `BulkProgress`, or draws a tqdm bar (the
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
@@ -107,16 +106,6 @@ class Run:
             report(progress)
 
         return observe
-
-
-def check_deadline(deadline: float) -> float:
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
-        raise ConfigurationError(f"deadline must be a number of seconds, not {deadline!r}")
-    if not 0 < deadline < math.inf:
-        raise ConfigurationError(
-            f"deadline must be a finite number of seconds > 0, not {deadline!r}"
-        )
-    return float(deadline)
 
 
 # --- bulk runs ------------------------------------------------------------------------

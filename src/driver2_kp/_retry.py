@@ -12,6 +12,7 @@ import attrs
 import backoff
 import httpx
 
+from ._deadline import check_seconds
 from ._errors import ConfigurationError
 
 __all__ = [
@@ -25,10 +26,7 @@ __all__ = [
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ConfigurationError(
-            f"{attribute.name} must be a finite number of seconds > 0, not {value!r}"
-        )
+    check_seconds(attribute.name, value)
 
 
 @attrs.frozen(kw_only=True)

@@ -37,7 +37,6 @@ from ._bulk import (
     closing,
     in_thread,
     tallied,
-    total_of,
 )
 from ._client import SyncClient
 from ._criteria import SearchCriteria
@@ -48,21 +47,18 @@ from ._flows import (
     LookupFlow,
     advance,
     further_pages,
-    search_flow,
-    search_kp_flow,
     select_flow,
     vehicle_flow,
 )
 from ._frames import Frame, Table
-from ._match import match_flow
 from ._models import CustomerPage, PersonPage
 from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
 from ._party import Party, PartyRole
-from ._progress import Progress, ProgressCallback, ProgressOption, Run, Tally
+from ._progress import Progress, ProgressCallback, ProgressOption, Run
 from ._results import AppliedParties, Candidate, KPSkipReason, SearchResult, Selection, Step
 from ._rules import apply_vehicle_parties, candidates_of, vehicle_parties_of
-from .driver2 import AsyncDriver2Client, Driver2Client
-from .kp import AsyncKPClient, KPClient
+from .driver2 import Driver2Client
+from .kp import KPClient
 
 __all__ = [
     "AppliedParties",
@@ -176,8 +172,7 @@ class CustomerLookup(Lookup):
             result.source, result.total
             # (<Source.DRIVER2: 'driver2'>, 1)
         """
-        flow = search_flow(criteria, role=role, page=page)
-        return self._run(self._remembered(("search", criteria, role, page), flow))
+        return self._run(self._results("search", criteria, role, page))
 
     def search_kp(
         self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
@@ -194,8 +189,7 @@ class CustomerLookup(Lookup):
             lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
             # SearchResult(source=<Source.KP: 'kp'>, ..., dropped_for_kp=('email',), ...)
         """
-        flow = search_kp_flow(criteria, role=role, page=page)
-        return self._run(self._remembered(("search_kp", criteria, role, page), flow))
+        return self._run(self._results("search_kp", criteria, role, page))
 
     def iter_candidates(self, result: SearchResult, *, ahead: int = 1) -> Iterator[Candidate]:
         """Every candidate from ``result``'s source: its page, then the next ones (R2).
@@ -236,7 +230,9 @@ class CustomerLookup(Lookup):
         if not asks:
             return list(result.candidates)
         run = self._start()
-        with ThreadPoolExecutor(len(asks), PAGE_THREADS) as pool:
+        # No more threads than the gate lets requests through at once.
+        threads = min(len(asks), self._client(asks[0]).max_in_flight)
+        with ThreadPoolExecutor(threads, PAGE_THREADS) as pool:
             answers = list(pool.map(lambda ask: self._run(one(ask), run), asks))
         return [*result.candidates, *(c for answer in answers for c in candidates_of(answer))]
 
@@ -299,8 +295,7 @@ class CustomerLookup(Lookup):
             result.best.driver2_number if result.best else None
             # '74050'
         """
-        flow = match_flow(criteria, role=role)
-        return self._run(self._remembered(("match", criteria, role), flow))
+        return self._run(self._results("match", criteria, role))
 
     def search_many(
         self,
@@ -414,24 +409,11 @@ class CustomerLookup(Lookup):
         ordered: bool,
         progress: ProgressOption,
     ) -> Iterator[BulkItem[SearchResult]]:
-        checked, window = self._bulk(role, concurrency)
-        tally = Tally(progress, total_of(criteria))
-        driver2, kp = self._driver2, self._kp
-        deadline, on_progress = self.deadline, self._on_progress
+        checked, window, tally = self._bulk(criteria, role, concurrency, progress)
 
         def start() -> AsyncIterator[BulkItem[SearchResult]]:
-            twin = AsyncCustomerLookup(
-                AsyncDriver2Client(
-                    driver2.settings, timeouts=driver2.timeouts, retry=driver2.retry
-                ),
-                AsyncKPClient(kp.settings, timeouts=kp.timeouts, retry=kp.retry),
-                deadline=deadline,
-                on_progress=on_progress,
-            )
-            twin._owned = True
-            twin._cache = self._cache  # one cache: a bulk run re-run is answered from it
-            items = twin._each(method, criteria, checked, window, ordered)
-            return closing(twin, items)
+            twin = AsyncCustomerLookup._mirroring(self)
+            return closing(twin, twin._each(method, criteria, checked, window, ordered))
 
         return tallied(in_thread(start), tally)
 
