@@ -37,6 +37,7 @@ from ._rules import (
     check_role,
     driver2_query,
     dropped_for_kp,
+    hits_of,
     import_key,
     kp_query,
     kp_skip_reason,
@@ -138,7 +139,7 @@ def _result(
     return SearchResult(
         source=Source.DRIVER2 if driver2 else Source.KP,
         candidates=candidates_of(answer),
-        total=answer.total_items if isinstance(answer, CustomerPage) else answer.total,
+        total=hits_of(answer),
         page=page,
         criteria=criteria,
         query=query,

@@ -33,20 +33,21 @@ from typing import Final, TypeAlias, TypeVar
 
 from ._criteria import SearchCriteria
 from ._errors import CriteriaError, Driver2KPError
-from ._flows import KP_FAILED_NOTE, Ask, LookupFlow, driver2_ask, kp_ask
+from ._flows import KP_FAILED_NOTE, LookupFlow, driver2_ask, kp_ask, later_pages
 from ._models import CustomerPage, CustomerQuery, PersonPage, PersonQuery
 from ._party import PartyRole, Source
-from ._results import PAGE_SIZE, Candidate, KPSkipReason, SearchResult, Step
+from ._results import KPSkipReason, SearchResult, Step
 from ._rules import (
     candidates_of,
     check_criteria,
     check_role,
     driver2_query,
     dropped_for_kp,
+    hits_of,
     kp_query,
     kp_skip_reason,
 )
-from ._score import best_of, rank
+from ._score import Match, best_of, match, ranked
 
 __all__ = ["MOST_DRIVER2_SEARCHES", "MOST_KP_SEARCHES", "driver2_blocks", "kp_blocks", "match_flow"]
 
@@ -156,28 +157,15 @@ Page: TypeAlias = CustomerPage | PersonPage
 
 def _block(query: CustomerQuery | PersonQuery) -> LookupFlow[list[Page]]:
     """One blocking search: its first `MOST_PAGES` pages, one after the other."""
-    first: Page = yield from _ask(query, 1)
+    first: Page = yield from (
+        driver2_ask(query, 1, Step.SEARCH_DRIVER2)
+        if isinstance(query, CustomerQuery)
+        else kp_ask(query, 1)
+    )
     pages = [first]
-    for number in range(2, min(_pages(first), MOST_PAGES) + 1):
-        pages.append((yield from _ask(query, number)))
+    for ask in later_pages(query, first)[: MOST_PAGES - 1]:
+        pages.append((yield from ask))
     return pages
-
-
-def _ask(query: CustomerQuery | PersonQuery, page: int) -> Ask[CustomerPage] | Ask[PersonPage]:
-    step = Step.NEXT_PAGE if page > 1 else None
-    if isinstance(query, CustomerQuery):
-        return driver2_ask(query, page, step or Step.SEARCH_DRIVER2)
-    return kp_ask(query, page, step or Step.SEARCH_KP)
-
-
-def _pages(page: Page) -> int:
-    if isinstance(page, CustomerPage):
-        return page.total_pages
-    return -(-page.total // PAGE_SIZE)
-
-
-def _total(page: Page) -> int:
-    return page.total_items if isinstance(page, CustomerPage) else page.total
 
 
 class _Union:
@@ -185,7 +173,8 @@ class _Union:
 
     def __init__(self, criteria: SearchCriteria) -> None:
         self.criteria = criteria
-        self.found: dict[str, Candidate] = {}
+        self.found: dict[str, Match] = {}
+        """Each candidate found, by its key, scored once against the criteria."""
         self.sent: list[CustomerQuery | PersonQuery] = []
         self.unread = 0
         """Hits of the searches beyond the pages read."""
@@ -199,8 +188,10 @@ class _Union:
         for page in pages:
             read += len(page.items)
             for candidate in candidates_of(page):
-                self.found.setdefault(candidate.driver2_number or candidate.kp_id or "", candidate)
-        self.unread += max(_total(pages[0]) - read, 0)
+                key = candidate.driver2_number or candidate.kp_id or ""
+                if key not in self.found:
+                    self.found[key] = match(self.criteria, candidate)
+        self.unread += max(hits_of(pages[0]) - read, 0)
         if self.shown is None or not self.shown[1].items:
             self.shown = (query, pages[0])
 
@@ -210,8 +201,7 @@ class _Union:
 
     def is_clear(self) -> bool:
         """Whether one candidate is clearly the one: no need to search wider."""
-        matches = rank(self.criteria, self.found.values())
-        return best_of(matches, unread=self.unread) is not None
+        return best_of(ranked(self.found.values()), unread=self.unread) is not None
 
     def result(self, role: PartyRole | None, reason: KPSkipReason | None) -> SearchResult:
         """The match's answer: every candidate found, the searches sent."""
@@ -220,7 +210,7 @@ class _Union:
         kp = isinstance(answer, PersonPage)
         return SearchResult(
             source=Source.KP if kp else Source.DRIVER2,
-            candidates=tuple(self.found.values()),
+            candidates=tuple(found.candidate for found in self.found.values()),
             total=len(self.found),
             page=1,
             criteria=self.criteria,

@@ -32,10 +32,12 @@ __all__ = [
     "KP_CRITERIA",
     "apply_vehicle_parties",
     "candidates_of",
+    "check_criteria",
     "check_page",
     "check_role",
     "driver2_query",
     "dropped_for_kp",
+    "hits_of",
     "import_key",
     "kp_query",
     "kp_skip_reason",
@@ -154,6 +156,11 @@ def _candidate(party: Party) -> Candidate:
         email=party.email,
         vat_number=party.vat_number,
     )
+
+
+def hits_of(answer: CustomerPage | PersonPage) -> int:
+    """How many hits the search has in all, on this page and the others."""
+    return answer.total_items if isinstance(answer, CustomerPage) else answer.total
 
 
 def candidates_of(answer: CustomerPage | PersonPage) -> tuple[Candidate, ...]:

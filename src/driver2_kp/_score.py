@@ -51,6 +51,7 @@ __all__ = [
     "match",
     "phone_key",
     "rank",
+    "ranked",
 ]
 
 PRIOR: Final = -8.0
@@ -328,7 +329,12 @@ def _key(found: Match) -> tuple[float, str, str, str]:
 
 def rank(criteria: SearchCriteria, candidates: Iterable[Candidate]) -> tuple[Match, ...]:
     """Every candidate's `Match`, the best first; ties in the services' own keys' order."""
-    return tuple(sorted((match(criteria, c) for c in candidates), key=_key))
+    return ranked(match(criteria, c) for c in candidates)
+
+
+def ranked(matches: Iterable[Match]) -> tuple[Match, ...]:
+    """``matches``, the best first; ties in the services' own keys' order."""
+    return tuple(sorted(matches, key=_key))
 
 
 def best_of(matches: Sequence[Match], *, unread: int = 0) -> Candidate | None:
