@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAQ_COLUMNS",
+    "SOURCE_NAMES",
     "candidate_html",
     "faq_row",
     "party_html",
@@ -28,7 +29,8 @@ __all__ = [
 FAQ_COLUMNS: Final = ("Naam", "Voornaam", "Nummer", "Postcode", "Tel", "E-mail", "BTW-nummer")
 """The columns of PlanManager's result table (FAQ #1267)."""
 
-_SOURCES: Final = {"driver2": "Driver2", "kp": "KP"}
+SOURCE_NAMES: Final = {"driver2": "Driver2", "kp": "KP"}
+"""How each `Source` is named to people, by its value."""
 _PARTY_FIELDS: Final = (
     ("Bron", "source"),
     ("Externe Referentie", "driver2_number"),
@@ -119,12 +121,12 @@ def _lines(*texts: str) -> str:
 def candidate_html(candidate: Candidate) -> str:
     """A candidate as its row of the FAQ's result table, under its source."""
     rendered = table(FAQ_COLUMNS, [faq_row(candidate)])
-    source = _SOURCES.get(candidate.source, str(candidate.source))
+    source = SOURCE_NAMES[candidate.source]
     return "\n".join(['<div class="driver2-kp">', _lines(source), rendered, "</div>"])
 
 
 def _summary(result: SearchResult) -> list[str]:
-    source = _SOURCES.get(result.source, str(result.source))
+    source = SOURCE_NAMES[result.source]
     lines = [f"{source}: {result.total} found, page {result.page} of {result.pages}"]
     if result.blocks:
         unread = f", {result.unread} unread" if result.unread else ""
@@ -163,7 +165,7 @@ def search_result_html(result: SearchResult) -> str:
 def party_html(party: Party) -> str:
     """A party as the PlanManager party form: each field's label, value and attribute."""
     rows = [(label, getattr(party, name), name) for label, name in _PARTY_FIELDS]
-    source = _SOURCES.get(party.source, str(party.source))
+    source = SOURCE_NAMES[party.source]
     return "\n".join(
         [
             '<div class="driver2-kp">',

@@ -31,6 +31,7 @@ from ._results import AppliedParties, Candidate, KPSkipReason
 __all__ = [
     "KP_CRITERIA",
     "apply_vehicle_parties",
+    "candidate_of",
     "candidates_of",
     "check_criteria",
     "check_page",
@@ -142,7 +143,7 @@ def dropped_for_kp(criteria: SearchCriteria) -> tuple[str, ...]:
     return tuple(name for name in criteria.given() if name not in KP_CRITERIA)
 
 
-def _candidate(party: Party) -> Candidate:
+def candidate_of(party: Party) -> Candidate:
     """A result table row: the columns of the party the candidate would become."""
     return Candidate(
         source=party.source,
@@ -166,8 +167,8 @@ def hits_of(answer: CustomerPage | PersonPage) -> int:
 def candidates_of(answer: CustomerPage | PersonPage) -> tuple[Candidate, ...]:
     """The candidates of one page, in the order the service gave them."""
     if isinstance(answer, CustomerPage):
-        return tuple(_candidate(party_from_customer(c)) for c in answer.items)
-    return tuple(_candidate(party_from_person(p)) for p in answer.items)
+        return tuple(candidate_of(party_from_customer(c)) for c in answer.items)
+    return tuple(candidate_of(party_from_person(p)) for p in answer.items)
 
 
 def import_key(new: NewCustomer) -> str:

@@ -12,8 +12,8 @@ import click
 
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._errors import NotFoundError, VehicleNotFoundError
-from driver2_kp._party import Source, party_from_person
-from driver2_kp.lookup import Candidate
+from driver2_kp._party import party_from_person
+from driver2_kp._rules import candidate_of
 
 from ._common import ROLES, F, Spinner, lookup_options, open_lookup
 from ._output import (
@@ -174,12 +174,7 @@ def import_(kp_id: str, *, as_json: bool, use_sandbox: bool) -> None:
             except NotFoundError:
                 raise click.BadParameter(f"KP has no person {kp_id}", param_hint="KP_ID") from None
         # What a KP search's row would be: select() reads the person it holds.
-        candidate = Candidate(
-            source=Source.KP,
-            name=party_from_person(person).name,
-            record=person,
-            kp_id=person.kp_id,
-        )
+        candidate = candidate_of(party_from_person(person))
         with spinner.running("Importing the person into Driver2"):
             selection = lookup.select(candidate)
     if as_json:

@@ -20,7 +20,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from driver2_kp._html import FAQ_COLUMNS, SOURCE_NAMES, faq_row
 from driver2_kp._party import Party, Source
+from driver2_kp._rules import candidate_of
 from driver2_kp.lookup import Candidate, KPSkipReason, SearchResult, Selection
 
 
@@ -57,28 +59,16 @@ def stdout() -> Console:
 
 # --- the result table ---------------------------------------------------------------------
 
-_COLUMNS: Final = ("Naam", "Voornaam", "Nummer", "Postcode", "Tel", "E-mail", "BTW-nummer")
-"""The FAQ's result table; Nummer is the Driver2 number, or the KP id of a KP person."""
-
 
 def _cells(row: Candidate | Party) -> list[Text]:
-    phone = row.phone if isinstance(row, Candidate) else row.phone or row.mobile
-    values = (
-        row.name,
-        row.first_name,
-        row.driver2_number or row.kp_id,
-        row.postcode,
-        phone,
-        row.email,
-        row.vat_number,
-    )
+    values = faq_row(row if isinstance(row, Candidate) else candidate_of(row))
     return [Text(value or "") for value in values]  # Text: a name is never read as markup
 
 
 def result_table(rows: Sequence[Candidate | Party], roles: Sequence[str] = ()) -> Table:
     """The FAQ's result table of ``rows``; with ``roles``, a first column Rol."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("Rol", *_COLUMNS) if roles else _COLUMNS:
+    for column in ("Rol", *FAQ_COLUMNS) if roles else FAQ_COLUMNS:
         table.add_column(column, overflow="fold")  # on a narrow terminal: wrapped, never cut
     for index, row in enumerate(rows):
         table.add_row(*([Text(roles[index])] if roles else []), *_cells(row))
@@ -109,7 +99,7 @@ def show_result(
     kp_button: bool = False,
 ) -> None:
     """Print a search result: the table, how many were found where, and what KP was not told."""
-    source = "Driver2" if result.source is Source.DRIVER2 else "KP"
+    source = SOURCE_NAMES[result.source]
     if result.source is Source.KP and not kp_button:
         click.echo("Driver2 found nobody, so KP was searched.")
     if not candidates:
