@@ -1,4 +1,4 @@
-"""Test-suite wide configuration: pytester, and the environment naming the session sandbox."""
+"""Test-suite wide configuration: pytester, asyncio for async tests, the sandbox's environment."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from driver2_kp._settings import environment_of
 from driver2_kp.sandbox import Sandbox
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``@pytest.mark.anyio``) run on asyncio, the loop the async clients are for."""
+    return "asyncio"
 
 
 @pytest.fixture

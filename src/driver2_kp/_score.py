@@ -95,7 +95,7 @@ BEST_MARGIN: Final = 4.0
 
 _LEGAL_FORMS: Final = frozenset(
     {"nv", "bv", "bvba", "cv", "cvba", "commv", "vof", "vzw", "sa", "srl", "sprl", "scrl"}
-    | {"sarl", "sas", "asbl", "gmbh", "ag", "kg", "ohg", "ltd", "llc", "inc", "plc", "bvba"}
+    | {"sarl", "sas", "asbl", "gmbh", "ag", "kg", "ohg", "ltd", "llc", "inc", "plc"}
 )
 _DEFAULT_REGION: Final = "BE"
 _KEYS_EQUAL: Final = frozenset({"vat_number equal", "customer_number equal"})

@@ -73,12 +73,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio (anyio's pytest plugin)."""
-    return "asyncio"
-
-
 def _scrub_token(tokens: Iterator[int]) -> Any:
     def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
         """Replace the token endpoint's ``access_token`` by ``redacted-token-N``."""

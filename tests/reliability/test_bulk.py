@@ -143,8 +143,3 @@ def test_a_role_or_a_concurrency_that_cannot_be_is_refused_before_anything(
         with pytest.raises(ConfigurationError, match="concurrency"):
             lookup.search_many([GODERIS], concurrency=0)
     assert sandbox.requests() == []
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -225,9 +225,3 @@ def test_a_bulk_match_runs_on_dask_processes(sandbox: Sandbox, settings: Setting
 
 def _cells(frame: pd.DataFrame) -> list[list[object]]:
     return [[None if pd.isna(cell) else cell for cell in row] for row in frame.to_numpy().tolist()]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """The async tests run on asyncio, the loop the async clients are written for."""
-    return "asyncio"

@@ -29,11 +29,6 @@ HANG_GUARD = 30.0
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_each_phase_gets_at_most_the_time_left_when_it_starts() -> None:
     clock = FakeClock(100.0)
     timeouts = AttemptTimeouts(Timeouts().per_attempt, Deadline.after(5.0, clock=clock))

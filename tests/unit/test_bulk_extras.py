@@ -82,11 +82,14 @@ def test_a_bar_is_drawn_when_the_run_starts_and_shows_the_failed_count(
     assert (bars.updates, bars.postfix, bars.closed) == (2, {"failed": 1}, 1)
 
 
-def test_no_progress_counts_quietly() -> None:
+def test_no_progress_counts_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    bars = Bars()
+    monkeypatch.setattr("tqdm.auto.tqdm", bars)
     tally = Tally(False, None)
     tally.start()
     tally.count(failed=False)
-    tally.close()  # no bar to close: nothing happens
+    tally.close()
+    assert (bars.drawn, bars.updates, bars.closed) == ([], 0, 0)
 
 
 @pytest.mark.parametrize("progress", ["yes", 1, None])

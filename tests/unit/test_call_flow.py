@@ -181,11 +181,6 @@ def no_jitter_shrinks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("backoff._jitter.random", SimpleNamespace(uniform=lambda a, b: a))
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- success and what is retried -----------------------------------------------------
 
 

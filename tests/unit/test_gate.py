@@ -360,8 +360,3 @@ async def test_a_cancelled_waiting_task_leaves_no_place_in_the_queue() -> None:
     slot = await shell.acquire(Deadline.after(1.0))  # the gate is free: no wait at all
     assert shell.state.in_flight == 1
     shell.release(slot)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -56,8 +56,3 @@ def test_the_clients_own_pool_is_closed_with_it() -> None:
     kp.close()
     with pytest.raises(TransportError, match="the client is closed"):
         kp.get_person("KP-0012345")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -97,11 +97,6 @@ def token_answer(answer: httpx.Response, fake: FakeDriver2 | None = None) -> Han
     return handler
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- when a token is replaced: decisions on plain values ----------------------------
 
 

@@ -246,16 +246,15 @@ class SandboxState:
         if not any(self.open.values()):
             self._quiet.set()
 
-    async def quiet(self, within: float = QUIET_WAIT) -> bool:
-        """Wait until no request is in flight, at most ``within`` seconds; whether it is so.
+    async def quiet(self) -> None:
+        """Wait until no request is in flight, at most `QUIET_WAIT` seconds.
 
         A test's requests that their callers gave up on are still being served
         (Driver2 finishes what it was sent): the next test must not meet them.
         """
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
+            async with asyncio.timeout(QUIET_WAIT):
                 await self._quiet.wait()
-        return self._quiet.is_set()
 
     def reset(self) -> None:
         """Restore the seeded data; clear tokens, idempotency keys, the log and faults."""
