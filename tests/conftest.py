@@ -18,15 +18,17 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def sandbox_env(driver2_kp_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The environment ``Settings.from_env()`` reads, naming the reset session sandbox.
-
-    No driver2-kp variable of the shell running the tests leaks in: the optional
-    ones are unset.
-    """
-    settings = driver2_kp_sandbox.settings
-    for name in (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No driver2-kp variable of the shell running the tests leaks into them."""
+    for name in (*Settings.ENV_VARS, *Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
         monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def sandbox_env(driver2_kp_sandbox: Sandbox, clean_env: pytest.MonkeyPatch) -> Settings:
+    """The environment ``Settings.from_env()`` reads, naming the reset session sandbox."""
+    settings = driver2_kp_sandbox.settings
     for name, value in environment_of(settings).items():
-        monkeypatch.setenv(name, value)
+        clean_env.setenv(name, value)
     return settings

@@ -18,8 +18,6 @@ from driver2_kp._cli import ExitCode, cli, shell_exports
 from driver2_kp._cli._common import Spinner
 from driver2_kp.sandbox import CLIENT_ID, CLIENT_SECRET, FIXED, KP_API_KEY, Sandbox
 
-OPTIONAL_VARS = (*Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS)
-
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
@@ -32,14 +30,6 @@ def one_line_error(result: Result) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No driver2-kp variable of the shell running the tests leaks into them."""
-    for name in (*Settings.ENV_VARS, *OPTIONAL_VARS):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
 
 
 @pytest.fixture
@@ -113,7 +103,7 @@ def test_search_prints_the_faq_result_table(configured: Sandbox) -> None:
 
 
 def test_search_sandbox_json_finds_goderis_with_no_configuration(
-    environment: pytest.MonkeyPatch,
+    clean_env: pytest.MonkeyPatch,
 ) -> None:
     result = run("search", "--sandbox", "--last-name", "Goderis", "--postcode", "9000", "--json")
     assert result.exit_code == 0, result.stderr
@@ -178,9 +168,9 @@ def test_nobody_found_is_a_success(configured: Sandbox) -> None:
 
 
 def test_missing_settings_name_the_variables_and_suggest_sandbox(
-    environment: pytest.MonkeyPatch,
+    clean_env: pytest.MonkeyPatch,
 ) -> None:
-    environment.setenv("DRIVER2_CLIENT_ID", "someone")
+    clean_env.setenv("DRIVER2_CLIENT_ID", "someone")
     result = run("search", "--last-name", "Goderis")
     assert result.exit_code == ExitCode.CONFIGURATION
     error = one_line_error(result)
@@ -205,19 +195,19 @@ def test_a_bad_criterion_is_a_usage_error(
     assert f"driver2-kp search: {field}:" in one_line_error(result)
 
 
-def test_no_criterion_is_a_usage_error(environment: pytest.MonkeyPatch) -> None:
+def test_no_criterion_is_a_usage_error(clean_env: pytest.MonkeyPatch) -> None:
     result = run("search")  # refused before the settings are read
     assert result.exit_code == ExitCode.USAGE
     assert "--last-name" in one_line_error(result)
 
 
-def test_an_unreachable_service_is_a_service_failure(environment: pytest.MonkeyPatch) -> None:
-    environment.setenv("DRIVER2_BASE_URL", "http://127.0.0.1:1/driver2/api/v2")
-    environment.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
-    environment.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
-    environment.setenv("KP_BASE_URL", "http://127.0.0.1:1/kp/api/v1")
-    environment.setenv("KP_API_KEY", KP_API_KEY)
-    environment.setenv("DRIVER2_DEADLINE", "0.2")
+def test_an_unreachable_service_is_a_service_failure(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("DRIVER2_BASE_URL", "http://127.0.0.1:1/driver2/api/v2")
+    clean_env.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
+    clean_env.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
+    clean_env.setenv("KP_BASE_URL", "http://127.0.0.1:1/kp/api/v1")
+    clean_env.setenv("KP_API_KEY", KP_API_KEY)
+    clean_env.setenv("DRIVER2_DEADLINE", "0.2")
     result = run("search", "--last-name", "Goderis", "--json")
     assert result.exit_code == ExitCode.SERVICE
     error = one_line_error(result)

@@ -17,7 +17,6 @@ from typing import Final
 import pytest
 from click.testing import CliRunner
 
-from driver2_kp import Settings
 from driver2_kp._cli import cli
 from driver2_kp._settings import environment_of
 from driver2_kp.sandbox import Sandbox
@@ -58,17 +57,15 @@ def test_the_page_has_examples_with_output() -> None:
 def test_a_documented_command_prints_what_the_page_shows(
     command: str,
     shown: str,
-    monkeypatch: pytest.MonkeyPatch,
+    clean_env: pytest.MonkeyPatch,
     driver2_kp_sandbox: Sandbox,
 ) -> None:
-    for name in (*Settings.ENV_VARS, *Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
-        monkeypatch.delenv(name, raising=False)
     program, *args = shlex.split(command)
     assert program == "driver2-kp"
     if "--sandbox" in args:  # the session's sandbox: the same data, already running
         args.remove("--sandbox")
         for name, value in environment_of(driver2_kp_sandbox.settings).items():
-            monkeypatch.setenv(name, value)
+            clean_env.setenv(name, value)
     result = CliRunner().invoke(cli, args)
     printed = "".join(line.rstrip() + "\n" for line in result.output.splitlines())
     assert as_pattern(shown).fullmatch(printed), printed
