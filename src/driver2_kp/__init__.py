@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from ._bulk import BulkItem
-from ._criteria import SearchCriteria
+from ._criteria import MatchRecord, SearchCriteria
 from ._deadline import Deadline
 from ._errors import (
     APIError,
@@ -35,7 +35,6 @@ from ._errors import (
     ValidationError,
     VehicleNotFoundError,
 )
-from ._frames import OUTPUT_COLUMNS as MATCH_COLUMNS
 from ._logs import log_personal_data
 from ._models import (
     Address,
@@ -55,7 +54,6 @@ from ._models import (
 from ._party import Party, PartyRole, Source
 from ._progress import BulkProgress, BulkProgressCallback
 from ._retry import RetryPolicy, Timeouts
-from ._score import Match
 from ._settings import Secret, Settings
 from .driver2 import AsyncDriver2Client, Driver2Client
 from .kp import AsyncKPClient, KPClient
@@ -72,6 +70,8 @@ from .lookup import (
     Step,
     apply_vehicle_parties,
 )
+from .matching import Match, NoBestReason
+from .matching._frames import OUTPUT_COLUMNS as MATCH_COLUMNS
 
 try:
     __version__ = version("driver2-kp")
@@ -113,7 +113,9 @@ __all__ = [
     "KPSkipReason",
     "LegalForm",
     "Match",
+    "MatchRecord",
     "NewCustomer",
+    "NoBestReason",
     "NotFoundError",
     "Party",
     "PartyRole",

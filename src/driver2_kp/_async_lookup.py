@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 from ._bulk import (
     BulkItem,
@@ -17,6 +17,7 @@ from ._bulk import (
     atallied,
     run_each,
 )
+from ._candidate import Candidate
 from ._client import AsyncClient
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
@@ -29,15 +30,15 @@ from ._flows import (
     select_flow,
     vehicle_flow,
 )
-from ._frames import Frame, Table
 from ._models import CustomerPage, PersonPage
 from ._pages import LookAhead, one
 from ._party import Party, PartyRole
 from ._progress import ProgressCallback, ProgressOption, Run
-from ._results import Candidate, SearchResult, Selection
+from ._results import SearchResult, Selection
 from ._rules import candidates_of, vehicle_parties_of
 from .driver2 import AsyncDriver2Client
 from .kp import AsyncKPClient
+from .matching._frames import Frame, Table
 
 __all__ = ["AsyncCustomerLookup"]
 
@@ -225,6 +226,28 @@ class AsyncCustomerLookup(Lookup):
             progress=progress,
         )
 
+    @overload
+    async def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = ...,
+        concurrency: int | None = ...,
+        progress: ProgressOption = ...,
+        role: PartyRole | str | None = ...,
+        candidates: Literal[False] = ...,
+    ) -> Frame: ...
+    @overload
+    async def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = ...,
+        concurrency: int | None = ...,
+        progress: ProgressOption = ...,
+        role: PartyRole | str | None = ...,
+        candidates: Literal[True],
+    ) -> tuple[Frame, Frame]: ...
     async def match_frame(
         self,
         frame: Frame,
@@ -233,12 +256,15 @@ class AsyncCustomerLookup(Lookup):
         concurrency: int | None = None,
         progress: ProgressOption = False,
         role: PartyRole | str | None = None,
-    ) -> Frame:
+        candidates: bool = False,
+    ) -> Frame | tuple[Frame, Frame]:
         """`match` every row of a DataFrame: see `CustomerLookup.match_frame`."""
         table = Table.read(frame, columns)
         items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
-        joined: Frame = table.joined({item.index: item async for item in items})
-        return joined
+        output: Frame | tuple[Frame, Frame] = table.output(
+            {item.index: item async for item in items}, candidates=candidates
+        )
+        return output
 
     def _many(
         self,

@@ -1,9 +1,13 @@
-"""`SearchCriteria`: what a PlanManager user typed in the search form, checked and normalised.
+"""What is searched for: the search form's `SearchCriteria`, and a data engineer's `MatchRecord`.
 
 Every check happens when the criteria are made, before any request: a bad value
 raises `CriteriaError` naming the field (never repeating the value). Valid values
 are normalised the way Driver2 and KP expect them: names trimmed, the VAT number
 in compact form, the phone number as digits, the country in capitals.
+
+A `MatchRecord` is criteria with more to compare: the address, a mobile number
+and the legal form. `CustomerLookup.match` ranks candidates on them; no search
+ever sends them, as Driver2's search form has no such fields (R1).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from stdnum.eu import vat
 
 from ._errors import CriteriaError
 from ._geo import is_valid_postcode
+from ._models import LegalForm
 from ._redact import redacted_repr
 
-__all__ = ["SearchCriteria"]
+__all__ = ["MatchRecord", "SearchCriteria"]
 
 _MAX_LENGTH: Final = {
     "customer_number": 12,
@@ -34,6 +39,11 @@ _MAX_LENGTH: Final = {
     "phone": 30,
     "postcode": 10,
     "country": 2,
+    "street": 200,
+    "house_number": 20,
+    "city": 100,
+    "mobile": 30,
+    "legal_form": 20,
 }
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MIN_PHONE_DIGITS: Final = 6
@@ -89,6 +99,20 @@ def _country(value: str) -> str:
     if code not in iso3166.countries_by_alpha2:
         raise CriteriaError("country", "is not an ISO 3166-1 alpha-2 country code")
     return code
+
+
+def _legal_form(value: LegalForm | str | None) -> LegalForm | None:
+    """A legal form by its value or name, in any case: ``"legal_entity"``, ``"Legal entity"``."""
+    if value is None or isinstance(value, LegalForm):
+        return value
+    text = _text("legal_form", value)
+    if text is None:
+        return None
+    try:
+        return LegalForm(text.lower().replace(" ", "_"))
+    except ValueError:
+        forms = ", ".join(form.value for form in LegalForm)
+        raise CriteriaError("legal_form", f"must be one of {forms}") from None
 
 
 def _criterion(
@@ -147,3 +171,32 @@ class SearchCriteria:
     def is_empty(self) -> bool:
         """Whether no criterion is given."""
         return not self.given()
+
+
+@redacted_repr("legal_form")
+@attrs.frozen(kw_only=True)
+class MatchRecord(SearchCriteria):
+    """A record to match: the criteria, and fields only compared, never searched.
+
+    `CustomerLookup.match` searches Driver2 and KP with the criteria, as
+    `SearchCriteria` holds them, and also searches by the mobile number; it
+    compares the street, house number, city, mobile number and legal form when
+    it ranks what it found. A search
+    (`CustomerLookup.search`) takes a `MatchRecord` as the criteria it holds, and
+    sends none of the rest: Driver2's search form has no such fields (R1).
+
+    >>> record = MatchRecord(last_name="Goderis", street="Kortrijksestwg", mobile="0475 12 34 56")
+    >>> record.given()  # what a search sends
+    {'last_name': 'Goderis'}
+    >>> record.mobile, MatchRecord(last_name="Peeters Bouw", legal_form="legal_entity").legal_form
+    ('0475123456', <LegalForm.LEGAL_ENTITY: 'legal_entity'>)
+    """
+
+    street: str | None = _field(converter=_criterion("street"))
+    house_number: str | None = _field(converter=_criterion("house_number"))
+    """The house number, with its box if any (``"112 B"``)."""
+    city: str | None = _field(converter=_criterion("city"))
+    mobile: str | None = _field(converter=_criterion("mobile", _phone))
+    """A mobile number, kept as its digits; compared with the candidate's phone and mobile."""
+    legal_form: LegalForm | None = attrs.field(default=None, converter=_legal_form)
+    """A natural person or a legal entity (a company); ``None`` when the record does not say."""

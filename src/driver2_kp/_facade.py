@@ -15,12 +15,12 @@ from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._deadline import check_seconds
 from ._flows import Ask, LookupFlow, search_flow, search_kp_flow
-from ._match import match_flow
 from ._party import PartyRole, Source
 from ._progress import ProgressCallback, ProgressOption, Run, Tally
 from ._results import SearchResult
 from ._rules import check_role
 from ._settings import Settings
+from .matching._flow import match_flow
 
 __all__ = ["BulkMethod", "Lookup"]
 

@@ -13,6 +13,7 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar, cast
 
 import attrs
 
+from ._candidate import Candidate
 from ._criteria import SearchCriteria
 from ._errors import (
     BadRequestError,
@@ -30,7 +31,7 @@ from ._party import (
     party_from_customer,
     party_from_person,
 )
-from ._results import PAGE_SIZE, Candidate, KPSkipReason, SearchResult, Selection, Step
+from ._results import PAGE_SIZE, KPSkipReason, SearchResult, Selection, Step
 from ._rules import (
     candidates_of,
     check_page,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    from ._party import Party
-    from ._results import Candidate, SearchResult
+from ._candidate import Candidate
+from ._party import Party
+from ._results import SearchResult
 
 __all__ = [
     "FAQ_COLUMNS",

@@ -14,7 +14,6 @@ from typing import Final
 import attrs
 
 from ._geo import province_for_postcode
-from ._html import party_html
 from ._models import (
     Address,
     Customer,
@@ -148,6 +147,8 @@ class Party:
 
     def _repr_html_(self) -> str:
         """The party form's fields, for Jupyter; `repr` stays redacted for logs."""
+        from ._html import party_html  # noqa: PLC0415 - the HTML sits above the models
+
         return party_html(self)
 
 

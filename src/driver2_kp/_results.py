@@ -12,18 +12,17 @@ from typing import Final
 
 import attrs
 
+from ._candidate import Candidate
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
-from ._html import candidate_html, search_result_html
-from ._models import Customer, CustomerPage, CustomerQuery, Person, PersonPage, PersonQuery
+from ._models import Customer, CustomerPage, CustomerQuery, PersonPage, PersonQuery
 from ._party import Party, PartyRole, Source
 from ._redact import redacted_repr
-from ._score import Match, best_of, rank
+from .matching._score import Match, NoBestReason, Verdict, rank, verdict
 
 __all__ = [
     "PAGE_SIZE",
     "AppliedParties",
-    "Candidate",
     "KPSkipReason",
     "SearchResult",
     "Selection",
@@ -63,39 +62,6 @@ class KPSkipReason(enum.StrEnum):
     LAST_NAME_TOO_SHORT = "KP needs a last name of at least 2 characters"
 
 
-@redacted_repr("source", "driver2_number", "kp_id")
-@attrs.frozen(kw_only=True)
-class Candidate:
-    """One row of PlanManager's result table: a Driver2 customer or a KP person.
-
-    ``record`` is the whole `Customer` or `Person` it came from; hand the
-    candidate to `CustomerLookup.select` to turn it into a party.
-
-    Example::
-
-        [(c.name, c.first_name, c.driver2_number) for c in result.candidates]
-        # [('Goderis', 'Thiemen', '74050')]
-    """
-
-    source: Source
-    name: str
-    """Last name, or company name."""
-    record: Customer | Person
-    first_name: str | None = None
-    driver2_number: str | None = None
-    """The Driver2 customer number, for a Driver2 candidate."""
-    kp_id: str | None = None
-    postcode: str | None = None
-    phone: str | None = None
-    """The phone number, or else the mobile one."""
-    email: str | None = None
-    vat_number: str | None = None
-
-    def _repr_html_(self) -> str:
-        """Its row of the FAQ's result table, for Jupyter; `repr` stays redacted for logs."""
-        return candidate_html(self)
-
-
 @redacted_repr(
     "source",
     "total",
@@ -104,6 +70,8 @@ class Candidate:
     "dropped_for_kp",
     "role",
     "unread",
+    "driver2_requests",
+    "kp_requests",
 )
 @attrs.frozen(kw_only=True)
 class SearchResult:
@@ -112,6 +80,9 @@ class SearchResult:
     ``candidates`` all come from ``source``; ``total`` counts the hits there.
     `CustomerLookup.iter_candidates` goes on from here, page by page.
 
+    The answer to `CustomerLookup.match` too: then ``candidates`` are all it
+    found, ranked, from Driver2 and, when Driver2 held nobody plausible, KP.
+
     Example::
 
         result.source, result.total, result.kp_skipped_reason
@@ -119,7 +90,11 @@ class SearchResult:
     """
 
     source: Source
-    """Where the candidates come from: Driver2, or KP (asked for, or Driver2 found nobody)."""
+    """Where the candidates come from: Driver2, or KP (asked for, or Driver2 found nobody).
+
+    For a match: KP when it turned to KP, as Driver2 held nobody plausible; its
+    ``candidates`` then hold what Driver2 found too.
+    """
     candidates: tuple[Candidate, ...]
     """This page of candidates, at most 10."""
     total: int
@@ -146,7 +121,17 @@ class SearchResult:
     ``query`` and ``answer`` are those of the first search that found someone.
     """
     unread: int = 0
-    """For a match: hits of its searches beyond the pages it read (3 a search)."""
+    """For a match: hits of its searches left unread that could agree better than its leader."""
+    namesakes: tuple[tuple[str, int], ...] = ()
+    """For a match: how many Driver2 customers bear the record's last name (folded), if counted.
+
+    A match counts them only when its answer depends on how common the name is;
+    see docs/matching.md.
+    """
+    driver2_requests: int = 0
+    """For a match: the requests it sent to Driver2, every page counted (at most 12)."""
+    kp_requests: int = 0
+    """For a match: the requests it sent to KP, every page counted."""
 
     @property
     def pages(self) -> int:
@@ -165,28 +150,52 @@ class SearchResult:
             [(m.candidate.driver2_number, round(m.score, 3)) for m in result.matches]
             # [('74050', 0.999)]
         """
-        return rank(self.criteria, self.candidates)
+        return rank(self.criteria, self.candidates, dict(self.namesakes))
+
+    @functools.cached_property
+    def _verdict(self) -> Verdict:
+        unread = self.unread if self.blocks else self.total - len(self.candidates)
+        return verdict(self.matches, unread=unread)
 
     @property
     def best(self) -> Candidate | None:
         """The candidate that is clearly the one searched for, or ``None``.
 
-        ``None`` when nobody was found, when the first two are too close to
-        call (a tie), when the best agrees too little (a weak match), or when
-        hits were left unread (a page of a search that has more, a match whose
-        searches found more than it read) unless its VAT or customer number is
-        equal: one of those could have been better.
+        ``None`` when nobody was found, when the leader is a company and the
+        criteria name a person (or the other way round), when it agrees too
+        little (a weak match), when the first two are too close to call (a
+        tie), or when hits were left unread (a page of a search that has more,
+        a match whose searches found more than it read) unless its VAT or
+        customer number is equal: one of those could have been better.
+        `why_no_best` says which.
 
         Example::
 
             if (customer := result.best) is not None:
                 party = lookup.select(customer).party
         """
-        unread = self.unread if self.blocks else self.total - len(self.candidates)
-        return best_of(self.matches, unread=unread)
+        return self._verdict.best
+
+    @property
+    def why_no_best(self) -> NoBestReason | None:
+        """Why `best` is ``None``: a tie, a weak leader, unread hits...; ``None`` when there is one.
+
+        Example::
+
+            result.best, result.why_no_best
+            # (None, <NoBestReason.TIE: 'tie'>)
+        """
+        return self._verdict.why_no_best
+
+    @property
+    def margin(self) -> float | None:
+        """Bits by which the leading match leads the runner-up; ``None`` with fewer than two."""
+        return self._verdict.margin
 
     def _repr_html_(self) -> str:
         """The FAQ's result table, for Jupyter; `repr` stays redacted for logs."""
+        from ._html import search_result_html  # noqa: PLC0415 - the HTML sits above the results
+
         return search_result_html(self)
 
 

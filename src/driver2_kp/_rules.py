@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Final
 
+from ._candidate import Candidate
 from ._convert import write
 from ._criteria import SearchCriteria
 from ._errors import CriteriaError
@@ -26,7 +27,7 @@ from ._models import (
     Vehicle,
 )
 from ._party import Party, PartyRole, party_from_customer, party_from_person
-from ._results import AppliedParties, Candidate, KPSkipReason
+from ._results import AppliedParties, KPSkipReason
 
 __all__ = [
     "KP_CRITERIA",

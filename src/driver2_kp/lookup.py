@@ -18,8 +18,8 @@ Every decision lives in pure functions (`driver2_kp._rules`) and flows
 calls those decide on, each lookup within one overall deadline, and report
 progress to an optional callback. `AsyncCustomerLookup` lives in
 `driver2_kp._async_lookup`, what both hold in `driver2_kp._facade`; bulk runs
-(`driver2_kp._bulk`), matching (`driver2_kp._match`, `driver2_kp._score`),
-DataFrames (`driver2_kp._frames`), further pages (`driver2_kp._pages`) and
+(`driver2_kp._bulk`), matching and its DataFrames (`driver2_kp.matching`), further
+pages (`driver2_kp._pages`) and
 progress (`driver2_kp._progress`) have modules of their own.
 """
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 from ._async_lookup import AsyncCustomerLookup
 from ._bulk import (
@@ -38,6 +38,7 @@ from ._bulk import (
     in_thread,
     tallied,
 )
+from ._candidate import Candidate
 from ._client import SyncClient
 from ._criteria import SearchCriteria
 from ._errors import Driver2KPError
@@ -50,15 +51,15 @@ from ._flows import (
     select_flow,
     vehicle_flow,
 )
-from ._frames import Frame, Table
 from ._models import CustomerPage, PersonPage
 from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
 from ._party import Party, PartyRole
 from ._progress import Progress, ProgressCallback, ProgressOption, Run
-from ._results import AppliedParties, Candidate, KPSkipReason, SearchResult, Selection, Step
+from ._results import AppliedParties, KPSkipReason, SearchResult, Selection, Step
 from ._rules import apply_vehicle_parties, candidates_of, vehicle_parties_of
 from .driver2 import Driver2Client
 from .kp import KPClient
+from .matching._frames import Frame, Table
 
 __all__ = [
     "AppliedParties",
@@ -363,6 +364,28 @@ class CustomerLookup(Lookup):
             progress=progress,
         )
 
+    @overload
+    def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = ...,
+        concurrency: int | None = ...,
+        progress: ProgressOption = ...,
+        role: PartyRole | str | None = ...,
+        candidates: Literal[False] = ...,
+    ) -> Frame: ...
+    @overload
+    def match_frame(
+        self,
+        frame: Frame,
+        *,
+        columns: Mapping[str, str] | None = ...,
+        concurrency: int | None = ...,
+        progress: ProgressOption = ...,
+        role: PartyRole | str | None = ...,
+        candidates: Literal[True],
+    ) -> tuple[Frame, Frame]: ...
     def match_frame(
         self,
         frame: Frame,
@@ -371,19 +394,30 @@ class CustomerLookup(Lookup):
         concurrency: int | None = None,
         progress: ProgressOption = False,
         role: PartyRole | str | None = None,
-    ) -> Frame:
+        candidates: bool = False,
+    ) -> Frame | tuple[Frame, Frame]:
         """`match` every row of a pandas or polars DataFrame; a frame of the same kind back.
 
-        Columns are read as criteria by name (``last_name``, ``first_name``,
-        ``postcode``, ``email``, ``phone``, ``vat_number``, ``customer_number``,
-        ``country``); ``columns`` renames others as ``DataFrame.rename`` does
-        (``{"Naam": "last_name"}``). An empty cell is "not given". The frame
-        comes back with one row per input row, in order: its own columns, then
-        ``source``, ``total``, ``error``, the best candidate's
-        ``best_driver2_number``, ``best_kp_id``, ``best_name``,
-        ``best_first_name``, ``best_postcode``, ``best_vat_number``, and its
-        ``score`` and ``reasons``. A row that failed (or whose values are no
-        valid criteria) has its ``error``; the others go on.
+        Columns are read as a `MatchRecord` by name: the criteria
+        (``last_name``, ``first_name``, ``postcode``, ``email``, ``phone``,
+        ``vat_number``, ``customer_number``, ``country``) and the fields only
+        compared (``street``, ``house_number``, ``city``, ``mobile``,
+        ``legal_form``); ``columns`` renames others as ``DataFrame.rename`` does
+        (``{"Naam": "last_name"}``). An empty cell is "not given".
+
+        The frame comes back with one row per input row, in order: its own
+        columns, then `MATCH_COLUMNS`: ``source``, ``total``, ``error``; the best
+        candidate's ``best_driver2_number``, ``best_kp_id``, ``best_name``,
+        ``best_first_name``, ``best_postcode``, ``best_vat_number``; and, best
+        or not, the leading candidate's ``lead_driver2_number``, ``lead_kp_id``,
+        ``lead_name``, ``lead_first_name``, ``lead_postcode``, ``score``,
+        ``margin`` (bits over the runner-up) and ``reasons``, with
+        ``why_no_best`` (`NoBestReason`). A row that failed (or whose values are
+        no valid record) has its ``error``; the others go on.
+
+        With ``candidates=True``, a pair: that frame, and every candidate of
+        every row in long form (``row``, ``rank``, their keys, name, ``score``,
+        ``weight`` and ``reasons``), to review by hand.
 
         Needs the ``driver2-kp[dataframe]`` extra: without pandas and polars,
         raises `ImportError` naming it. ``concurrency`` and ``progress`` are as
@@ -392,12 +426,14 @@ class CustomerLookup(Lookup):
         Example::
 
             matched = lookup.match_frame(pd.read_csv("customers.csv", dtype=str), progress=True)
-            matched[["last_name", "best_driver2_number", "score"]]
+            matched[["last_name", "best_driver2_number", "score", "why_no_best"]]
         """
         table = Table.read(frame, columns)
         items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
-        joined: Frame = table.joined({item.index: item for item in items})
-        return joined
+        output: Frame | tuple[Frame, Frame] = table.output(
+            {item.index: item for item in items}, candidates=candidates
+        )
+        return output
 
     def _many(
         self,

@@ -13,14 +13,15 @@ from driver2_kp import (
     BulkProgress,
     ConfigurationError,
     CriteriaError,
+    MatchRecord,
     SearchCriteria,
     SearchResult,
 )
 from driver2_kp._bulk import total_of
 from driver2_kp._cache import ResultCache, remembered
 from driver2_kp._flows import Ask, Finished, advance, search_flow
-from driver2_kp._frames import Table, _cell
 from driver2_kp._progress import Tally
+from driver2_kp.matching._frames import Table, _cell
 from tests._clock import FakeClock
 
 GODERIS = SearchCriteria(last_name="Goderis")
@@ -190,17 +191,17 @@ def test_a_cell_is_read_as_text_and_an_empty_one_as_not_given(
 def test_rows_are_read_by_column_name_and_a_bad_row_keeps_its_error(make: type) -> None:
     frame = make({"last_name": ["Goderis", "Peeters"], "vat_number": [None, "BE0403019262"]})
     table = Table.read(frame)
-    assert table.rows[0] == GODERIS
+    assert table.rows[0] == MatchRecord(last_name="Goderis")
     bad = table.rows[1]
     assert isinstance(bad, CriteriaError)
     assert bad.field == "vat_number"
-    assert table.valid == [GODERIS]
+    assert table.valid == [MatchRecord(last_name="Goderis")]
 
 
 def test_columns_renames_the_frames_columns_to_criteria() -> None:
     frame = pd.DataFrame({"Naam": ["Goderis"], "Postcode": ["9000"], "other": ["x"]})
     table = Table.read(frame, {"Naam": "last_name", "Postcode": "postcode"})
-    assert table.rows == (SearchCriteria(last_name="Goderis", postcode="9000"),)
+    assert table.rows == (MatchRecord(last_name="Goderis", postcode="9000"),)
 
 
 def test_a_frame_without_any_criteria_column_is_refused_naming_them() -> None:

@@ -7,11 +7,12 @@ import re
 import attrs
 
 from driver2_kp import Customer, CustomerPage, Person, PersonPage, SearchCriteria
+from driver2_kp._candidate import Candidate
 from driver2_kp._convert import read
 from driver2_kp._html import FAQ_COLUMNS
 from driver2_kp._party import Party, Source, party_from_customer, party_from_person
 from driver2_kp._redact import PERSONAL
-from driver2_kp._results import Candidate, KPSkipReason, SearchResult
+from driver2_kp._results import KPSkipReason, SearchResult
 from driver2_kp._rules import candidates_of, driver2_query, dropped_for_kp, kp_query
 from tests._contract import JSONObject, customer, customer_page, person, person_page
 

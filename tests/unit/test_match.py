@@ -26,20 +26,15 @@ from driver2_kp import (
     RequestTimeoutError,
     ServerError,
 )
+from driver2_kp._candidate import Candidate
 from driver2_kp._convert import read
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._flows import Ask, Finished, advance, driver2_ask, further_pages, search_flow
-from driver2_kp._match import (
-    MOST_DRIVER2_SEARCHES,
-    MOST_KP_SEARCHES,
-    driver2_blocks,
-    kp_blocks,
-    match_flow,
-)
 from driver2_kp._party import PartyRole, Source
-from driver2_kp._results import Candidate, KPSkipReason, SearchResult, Step
+from driver2_kp._results import KPSkipReason, SearchResult, Step
 from driver2_kp._rules import candidates_of, driver2_query
-from driver2_kp._score import (
+from driver2_kp.driver2 import search_customers_request
+from driver2_kp.matching import (
     BEST_MARGIN,
     BEST_SCORE,
     PRIOR,
@@ -51,7 +46,8 @@ from driver2_kp._score import (
     phone_key,
     rank,
 )
-from driver2_kp.driver2 import search_customers_request
+from driver2_kp.matching._blocking import driver2_blocks, kp_blocks
+from driver2_kp.matching._flow import match_flow
 from tests._contract import JSONObject, customer, customer_page, person, person_page
 
 # --- records, from the contracts' examples ------------------------------------------------

@@ -28,6 +28,7 @@ FACADE = [  # the facade: the rules of FAQ #1267, each name with an example
     "BulkItem",
     "BulkProgress",
     "Match",
+    "MatchRecord",
 ]
 FACADE_METHODS = [
     "search",
@@ -66,6 +67,7 @@ PUBLIC = {
     "CustomerType",
     "LegalForm",
     "NewCustomer",
+    "NoBestReason",
     "Vehicle",
     "Person",
     "PersonKind",

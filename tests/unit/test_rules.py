@@ -39,6 +39,7 @@ from driver2_kp import (
     Vehicle,
     VehicleNotFoundError,
 )
+from driver2_kp._candidate import Candidate
 from driver2_kp._convert import read
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._flows import (
@@ -52,7 +53,6 @@ from driver2_kp._flows import (
     select_flow,
     vehicle_flow,
 )
-from driver2_kp._match import match_flow
 from driver2_kp._party import (
     Party,
     PartyRole,
@@ -61,7 +61,7 @@ from driver2_kp._party import (
     party_from_customer,
     party_from_person,
 )
-from driver2_kp._results import Candidate, KPSkipReason, SearchResult, Selection, Step
+from driver2_kp._results import KPSkipReason, SearchResult, Selection, Step
 from driver2_kp._rules import (
     apply_vehicle_parties,
     candidates_of,
@@ -72,6 +72,7 @@ from driver2_kp._rules import (
     kp_query,
     vehicle_parties_of,
 )
+from driver2_kp.matching._flow import match_flow
 from tests._contract import customer, person, vehicle
 
 T = TypeVar("T")

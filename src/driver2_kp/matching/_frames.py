@@ -1,12 +1,15 @@
 """DataFrames in, DataFrames out: the rows of a pandas or polars frame as criteria, and back.
 
-`Table.read` takes a frame's rows as `SearchCriteria` (columns found by field
+`Table.read` takes a frame's rows as `MatchRecord` (columns found by field
 name, others renamed by ``columns=``; an empty cell is "not given"); a row whose
-values cannot be criteria keeps its `CriteriaError`, and is not matched.
+values cannot be a record keeps its `CriteriaError`, and is not matched.
 `Table.joined` gives the frame back with the outcome of each row: the input's
 own columns first, in order, then `OUTPUT_COLUMNS` (``total`` a nullable
-integer, ``score`` a nullable float, the others text). Neither sends anything:
-`CustomerLookup.match_frame` runs the matching in between.
+integer, ``score`` and ``margin`` nullable floats, the others text): the best
+candidate, and the leading one even without a best, for triage.
+`Table.candidates` gives every candidate of every row in long form
+(`CANDIDATE_COLUMNS`). None of them sends anything: `CustomerLookup.match_frame`
+runs the matching in between.
 
 pandas and polars are optional (the ``driver2-kp[dataframe]`` extra); neither
 is imported until a frame of its kind is given.
@@ -20,22 +23,22 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
 
-from ._bulk import BulkItem
-from ._criteria import SearchCriteria
-from ._errors import ConfigurationError, CriteriaError
-from ._results import SearchResult
+from driver2_kp._bulk import BulkItem
+from driver2_kp._criteria import MatchRecord
+from driver2_kp._errors import ConfigurationError, CriteriaError
+from driver2_kp._results import SearchResult
 
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["FIELDS", "OUTPUT_COLUMNS", "Frame", "Table"]
+__all__ = ["CANDIDATE_COLUMNS", "FIELDS", "OUTPUT_COLUMNS", "Frame", "Table"]
 
 Frame = TypeVar("Frame", "pd.DataFrame", "pl.DataFrame")
 """A pandas or a polars DataFrame: `match_frame` gives back the kind it was given."""
 
-FIELDS: Final = tuple(field.name for field in attrs.fields(SearchCriteria))
-"""The columns read as criteria, by name: ``last_name``, ``first_name``, ``postcode``..."""
+FIELDS: Final = tuple(field.name for field in attrs.fields(MatchRecord))
+"""The columns read as a record, by name: ``last_name``, ``first_name``, ``street``..."""
 OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "source",
     "total",
@@ -46,12 +49,49 @@ OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "best_first_name",
     "best_postcode",
     "best_vat_number",
+    "lead_driver2_number",
+    "lead_kp_id",
+    "lead_name",
+    "lead_first_name",
+    "lead_postcode",
     "score",
+    "margin",
+    "why_no_best",
     "reasons",
 )
-"""The columns `match_frame` adds, after the input's own."""
-_PANDAS_TYPES: Final = {"total": "Int64", "score": "Float64"}
-"""The added columns' pandas types, with missing values: the others are ``string``."""
+"""The columns `match_frame` adds, after the input's own.
+
+``best_*`` name the best candidate, when there is one. ``lead_*``, ``score``,
+``margin`` and ``reasons`` describe the leading candidate, best or not, and
+``why_no_best`` why it is not the best: what a person needs to decide by hand.
+"""
+CANDIDATE_COLUMNS: Final[tuple[str, ...]] = (
+    "row",
+    "rank",
+    "source",
+    "driver2_number",
+    "kp_id",
+    "name",
+    "first_name",
+    "postcode",
+    "score",
+    "weight",
+    "reasons",
+)
+"""The columns of `match_frame`'s candidates in long form: one row per candidate of a record.
+
+``row`` is the record's position in the input frame (from 0), ``rank`` the
+candidate's among the record's (from 1, the leader first).
+"""
+_TYPES: Final = {
+    "total": "integer",
+    "row": "integer",
+    "rank": "integer",
+    "score": "float",
+    "margin": "float",
+    "weight": "float",
+}
+"""The added columns that are numbers: the others are text."""
 _EXTRA: Final = "match_frame needs pandas or polars: pip install 'driver2-kp[dataframe]'"
 Kind = Literal["pandas", "polars"]
 
@@ -122,8 +162,8 @@ class Table:
 
     frame: Any
     kind: Kind
-    rows: tuple[SearchCriteria | CriteriaError, ...]
-    """Each row's criteria, or why its values cannot be criteria."""
+    rows: tuple[MatchRecord | CriteriaError, ...]
+    """Each row's record, or why its values cannot be one."""
 
     @classmethod
     def read(cls, frame: object, columns: Mapping[str, str] | None = None) -> Table:
@@ -141,49 +181,88 @@ class Table:
         )
 
     @property
-    def valid(self) -> list[SearchCriteria]:
-        """The rows that are criteria, in order: what is to be matched."""
-        return [row for row in self.rows if isinstance(row, SearchCriteria)]
+    def valid(self) -> list[MatchRecord]:
+        """The rows that are records, in order: what is to be matched."""
+        return [row for row in self.rows if isinstance(row, MatchRecord)]
 
     def joined(self, items: Mapping[int, BulkItem[SearchResult]]) -> Any:
         """The frame with `OUTPUT_COLUMNS` added; ``items`` by their index in `valid`."""
-        outcomes = _outcomes(self.rows, items)
+        outcomes = [_outcome(result, error) for result, error in self._results(items)]
         added = {name: [outcome[name] for outcome in outcomes] for name in OUTPUT_COLUMNS}
         if self.kind == "pandas":
             import pandas as pd  # noqa: PLC0415 - given a pandas frame, pandas is there
 
             out = self.frame.copy()
             for name, column in added.items():
-                dtype = _PANDAS_TYPES.get(name, "string")
-                out[name] = pd.Series(column, index=out.index, dtype=dtype)
+                out[name] = pd.Series(column, index=out.index, dtype=_pandas_type(name))
             return out
-        import polars as pl  # noqa: PLC0415 - given a polars frame, polars is there
+        return self.frame.hstack(_polars(added, OUTPUT_COLUMNS))
 
-        types = {"total": pl.Int64, "score": pl.Float64}
-        schema = {name: types.get(name, pl.String) for name in OUTPUT_COLUMNS}
-        return self.frame.hstack(pl.DataFrame(added, schema=schema))
+    def output(self, items: Mapping[int, BulkItem[SearchResult]], *, candidates: bool) -> Any:
+        """What `match_frame` gives: the frame `joined`, and with ``candidates`` their long form."""
+        joined = self.joined(items)
+        return (joined, self.candidates(items)) if candidates else joined
+
+    def candidates(self, items: Mapping[int, BulkItem[SearchResult]]) -> Any:
+        """Every candidate of every row, ranked, in long form: `CANDIDATE_COLUMNS`."""
+        rows: dict[str, list[object]] = {name: [] for name in CANDIDATE_COLUMNS}
+        for position, (result, _) in enumerate(self._results(items)):
+            for rank, found in enumerate(result.matches if result else (), start=1):
+                candidate = found.candidate
+                values = (
+                    position,
+                    rank,
+                    candidate.source.value,
+                    candidate.driver2_number,
+                    candidate.kp_id,
+                    candidate.name,
+                    candidate.first_name,
+                    candidate.postcode,
+                    found.score,
+                    found.weight,
+                    "; ".join(found.reasons),
+                )
+                for name, value in zip(CANDIDATE_COLUMNS, values, strict=True):
+                    rows[name].append(value)
+        if self.kind == "pandas":
+            import pandas as pd  # noqa: PLC0415 - given a pandas frame, pandas is there
+
+            return pd.DataFrame(
+                {name: pd.Series(column, dtype=_pandas_type(name)) for name, column in rows.items()}
+            )
+        return _polars(rows, CANDIDATE_COLUMNS)
+
+    def _results(
+        self, items: Mapping[int, BulkItem[SearchResult]]
+    ) -> Iterator[tuple[SearchResult | None, Exception | None]]:
+        """Each row's result or error, in the frame's order; ``items`` by their index in `valid`."""
+        matched = 0
+        for row in self.rows:
+            if isinstance(row, CriteriaError):
+                yield None, row
+                continue
+            item = items[matched]
+            matched += 1
+            yield item.result, item.error
 
 
-def _criteria(row: dict[str, object]) -> SearchCriteria | CriteriaError:
+def _pandas_type(name: str) -> str:
+    return {"integer": "Int64", "float": "Float64"}.get(_TYPES.get(name, ""), "string")
+
+
+def _polars(columns: Mapping[str, list[object]], names: tuple[str, ...]) -> Any:
+    import polars as pl  # noqa: PLC0415 - given a polars frame, polars is there
+
+    types = {"integer": pl.Int64, "float": pl.Float64}
+    schema = {name: types.get(_TYPES.get(name, ""), pl.String) for name in names}
+    return pl.DataFrame(dict(columns), schema=schema)
+
+
+def _criteria(row: dict[str, object]) -> MatchRecord | CriteriaError:
     try:
-        return SearchCriteria(**{field: _cell(value) for field, value in row.items()})
+        return MatchRecord(**{field: _cell(value) for field, value in row.items()})
     except CriteriaError as error:
         return error
-
-
-def _outcomes(
-    rows: tuple[SearchCriteria | CriteriaError, ...], items: Mapping[int, BulkItem[SearchResult]]
-) -> list[dict[str, object]]:
-    outcomes = []
-    matched = 0
-    for row in rows:
-        if isinstance(row, CriteriaError):
-            outcomes.append(_outcome(None, row))
-            continue
-        item = items[matched]
-        matched += 1
-        outcomes.append(_outcome(item.result, item.error))
-    return outcomes
 
 
 def _outcome(result: SearchResult | None, error: Exception | None) -> dict[str, object]:
@@ -193,9 +272,24 @@ def _outcome(result: SearchResult | None, error: Exception | None) -> dict[str, 
     if result is None:
         return outcome
     outcome["source"], outcome["total"] = result.source.value, result.total
+    reason = result.why_no_best
+    outcome["why_no_best"] = None if reason is None else reason.value
+    if not result.matches:
+        return outcome
+    lead = result.matches[0]
+    candidate = lead.candidate
+    outcome.update(
+        lead_driver2_number=candidate.driver2_number,
+        lead_kp_id=candidate.kp_id,
+        lead_name=candidate.name,
+        lead_first_name=candidate.first_name,
+        lead_postcode=candidate.postcode,
+        score=lead.score,
+        margin=result.margin,
+        reasons="; ".join(lead.reasons),
+    )
     best = result.best
     if best is not None:
-        top = result.matches[0]
         outcome.update(
             best_driver2_number=best.driver2_number,
             best_kp_id=best.kp_id,
@@ -203,7 +297,5 @@ def _outcome(result: SearchResult | None, error: Exception | None) -> dict[str, 
             best_first_name=best.first_name,
             best_postcode=best.postcode,
             best_vat_number=best.vat_number,
-            score=top.score,
-            reasons="; ".join(top.reasons),
         )
     return outcome

@@ -1,0 +1,131 @@
+"""Blocking: which searches a match sends to Driver2 and KP, stage by stage.
+
+Driver2 searches names by their start, so a search with the first letters of a
+name also finds the whole name, and the typos late in it: each name search
+sends a *prefix* (`PREFIX` letters). A prefix that finds more than a page has a
+*narrower* search to send instead of reading on: the whole name.
+
+Driver2's stages, strict first; a stage is searched only while no candidate is
+clearly the one (a search is left out when its criteria are not given, or when
+it was sent already):
+
+1. the VAT number alone; the customer number alone;
+2. the last name's prefix with the postcode (no postcode: with the first name's
+   prefix; neither: the last name alone);
+3. the e-mail, the phone, the mobile number, each alone; the prefixes of the
+   last and first name (a customer who moved); the first name with the postcode
+   and the last name's initial (a typo early in the last name); the prefixes of
+   the names swapped;
+4. on demand, the last name alone: how many customers bear it, when the
+   answer depends on how common it is (`namesakes_block`).
+
+KP's, when Driver2 holds nobody who plausibly is the record's (R5-R7): the
+criteria KP takes, then the last name with the postcode, then the last name
+alone; a first name given keeps KP to private persons (R6).
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypeVar
+
+import attrs
+
+from driver2_kp._criteria import MatchRecord, SearchCriteria
+from driver2_kp._models import CustomerQuery, PersonQuery
+from driver2_kp._rules import driver2_query, kp_query
+
+__all__ = ["PREFIX", "Block", "driver2_blocks", "kp_blocks", "namesakes_block"]
+
+PREFIX: Final = 3
+"""Letters of a name that a blocking search sends: Driver2 and KP find every name they begin."""
+
+Q = TypeVar("Q", CustomerQuery, PersonQuery)
+
+
+@attrs.frozen
+class Block:
+    """One blocking search, and the narrower one sent when it finds more than a page."""
+
+    query: CustomerQuery | PersonQuery
+    narrower: CustomerQuery | PersonQuery | None = None
+    """Sent in place of reading on; its name is whole where ``query``'s is a prefix."""
+
+
+def _start(name: str) -> str:
+    return name[:PREFIX]
+
+
+def _block(query: Q, narrower: Q | None = None) -> Block:
+    return Block(query, None if narrower == query else narrower)
+
+
+def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
+    """The blocking searches of Driver2 for ``record``, stage by stage, none sent twice.
+
+    >>> stages = driver2_blocks(SearchCriteria(last_name="Goderis", first_name="Thiemen"))
+    >>> [[(b.query.name, b.query.first_name) for b in stage] for stage in stages]
+    [[('God', 'Thi')], [('Thi', 'God')]]
+    """
+    last, first, postcode = record.last_name, record.first_name, record.postcode
+    keys = [
+        _block(CustomerQuery(vat_number=record.vat_number)),
+        _block(CustomerQuery(customer_number=record.customer_number)),
+    ]
+    usual: list[Block] = []
+    wider = [_block(CustomerQuery(email=record.email)), _block(CustomerQuery(phone=record.phone))]
+    if isinstance(record, MatchRecord):
+        wider.append(_block(CustomerQuery(phone=record.mobile)))
+    if last is not None:
+        by_name = CustomerQuery(name=_start(last), first_name=first and _start(first))
+        whole = CustomerQuery(name=last, first_name=first)
+        if postcode is not None:
+            usual.append(
+                _block(
+                    CustomerQuery(name=_start(last), postcode=postcode),
+                    CustomerQuery(name=last, postcode=postcode),
+                )
+            )
+            if first is not None:  # moved
+                wider.append(_block(by_name, whole))
+        else:
+            usual.append(_block(by_name, whole) if first is not None else _block(whole))
+        if first is not None:
+            if postcode is not None:  # a typo early in the last name
+                wider.append(
+                    _block(CustomerQuery(name=last[:1], first_name=first, postcode=postcode))
+                )
+            swapped = CustomerQuery(name=_start(first), first_name=_start(last))
+            wider.append(_block(swapped, CustomerQuery(name=first, first_name=last)))
+    stages = _distinct([keys, usual, wider])
+    # Criteria that block nothing (a postcode, a country): the search with all of them (R1).
+    return stages if stages or record.is_empty() else [[Block(driver2_query(record))]]
+
+
+def namesakes_block(record: SearchCriteria) -> Block | None:
+    """The search that counts the customers who bear the record's last name: it alone."""
+    return None if record.last_name is None else Block(CustomerQuery(name=record.last_name))
+
+
+def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
+    """The KP searches of a match (R5-R7): one a stage, the criteria KP takes first."""
+    first = kp_query(record)
+    kind = first.kind  # a first name given keeps KP to private persons (R6), widened too
+    wider = PersonQuery(last_name=first.last_name, postcode=record.postcode, kind=kind)
+    alone = PersonQuery(last_name=first.last_name, kind=kind)
+    return _distinct([[Block(first)], [Block(wider)], [Block(alone)]])
+
+
+def _distinct(stages: list[list[Block]]) -> list[list[Block]]:
+    seen: set[CustomerQuery | PersonQuery] = set()
+    kept = []
+    for stage in stages:
+        fresh = []
+        for block in stage:
+            query = block.query
+            if query in seen or (isinstance(query, CustomerQuery) and query.is_empty()):
+                continue
+            seen.add(query)
+            fresh.append(block)
+        if fresh:
+            kept.append(fresh)
+    return kept

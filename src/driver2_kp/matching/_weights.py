@@ -1,0 +1,149 @@
+"""What each comparison level weighs: its m and u probabilities, and where they come from.
+
+Fellegi and Sunter's match weights, kept as data as Splink keeps its comparison
+levels. For each level of each field:
+
+- ``m``: how often a record and its own customer agree at this level;
+- ``u``: how often a record and somebody else agree at this level by chance;
+- the weight, in bits, is ``log2(m / u)``: positive for evidence of the match.
+
+`WEIGHTS` says for each level where ``m`` and ``u`` come from; docs/matching.md
+prints the whole table. ``benchmarks/weights.py`` estimates the ones marked
+"FEBRL 1-3" again from those public data sets.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "ANOTHER_KIND",
+    "BEST_MARGIN",
+    "BEST_SCORE",
+    "PLAUSIBLE_SCORE",
+    "PRIOR",
+    "TYPICAL_NAMESAKES",
+    "WEIGHTS",
+    "Weight",
+    "namesakes_adjustment",
+]
+
+
+@attrs.frozen
+class Weight:
+    """One comparison level's m and u probabilities, and their source."""
+
+    m: float
+    """How often a record and its own customer agree at this level."""
+    u: float
+    """How often a record and another customer agree at this level by chance."""
+    source: str
+    """Where ``m`` and ``u`` come from."""
+
+    @property
+    def bits(self) -> float:
+        """The match weight: ``log2(m / u)``."""
+        return math.log2(self.m / self.u)
+
+
+_ESTIMATED: Final = "m: FEBRL 1-3; u: the sandbox's customers (benchmarks/weights.py)"
+_KEYS: Final = "a key: u is one customer in Driver2's many; m allows for a mistyped key"
+_CONTACT: Final = (
+    "m: the benchmark's stale e-mails and phones (30 %); u: one household in thousands"
+)
+_NOT_SEEN: Final = "not in FEBRL nor in the sandbox's data: set to weigh a little for the name"
+
+WEIGHTS: Final[dict[str, dict[str, Weight]]] = {
+    "customer_number": {
+        "equal": Weight(0.98, 1e-5, _KEYS),
+        "different": Weight(0.02, 0.99999, _KEYS),
+    },
+    "vat_number": {
+        "equal": Weight(0.97, 6e-5, _KEYS),
+        "different": Weight(0.01, 0.9, _KEYS),
+        "missing": Weight(0.02, 0.2, "m: a VAT number not kept; u: persons without one"),
+    },
+    "legal_form": {
+        "different": Weight(1e-12, 0.5, "never: a company is not a natural person"),
+    },
+    "last_name": {
+        "equal": Weight(0.685, 0.00216, _ESTIMATED),
+        "very similar": Weight(0.137, 0.00078, _ESTIMATED),
+        "similar": Weight(0.0413, 0.00106, _ESTIMATED),
+        "different": Weight(0.136, 0.996, _ESTIMATED),
+    },
+    "first_name": {
+        "equal": Weight(0.710, 0.00205, _ESTIMATED),
+        "very similar": Weight(0.115, 0.00113, _ESTIMATED),
+        "similar": Weight(0.0005, 0.00027, _ESTIMATED),
+        "initial": Weight(0.02, 0.01, _NOT_SEEN),
+        "different": Weight(0.173, 0.997, _ESTIMATED),
+        "missing": Weight(0.02, 0.1, "m: a first name not kept; u: persons without one"),
+    },
+    "email": {
+        "equal": Weight(0.7, 0.0005, _CONTACT),
+        "different": Weight(0.3, 0.9995, _CONTACT),
+    },
+    "phone": {
+        "equal": Weight(0.7, 0.0005, _CONTACT),
+        "different": Weight(0.3, 0.9995, _CONTACT),
+    },
+    "postcode": {
+        "equal": Weight(0.833, 0.0162, _ESTIMATED),
+        "typo": Weight(0.141, 0.0701, _ESTIMATED),
+        "different": Weight(0.0258, 0.914, _ESTIMATED),
+    },
+    "address": {
+        "equal": Weight(0.749, 0.00028, _ESTIMATED),
+        "same street": Weight(0.183, 0.0263, _ESTIMATED),
+        "different": Weight(0.0686, 0.973, _ESTIMATED),
+    },
+    "city": {
+        "equal": Weight(0.774, 0.0174, _ESTIMATED),
+        "different": Weight(0.226, 0.983, _ESTIMATED),
+    },
+    "country": {
+        "equal": Weight(0.99, 0.9, "m: a country rarely changes; u: most customers are Belgian"),
+        "different": Weight(
+            0.01, 0.1, "m: a country rarely changes; u: most customers are Belgian"
+        ),
+    },
+}
+"""Each field's levels, and what they weigh."""
+
+PRIOR: Final = -10.0
+"""The match weight, in bits, of a candidate about whom nothing is known yet (log2 of its odds).
+
+Chosen on the benchmarks (docs/matching.md): -12 loses 2 to 3 points of recall
+on FEBRL and our own records and gives strangers no fewer bests; -9 gives
+households and strangers more.
+"""
+TYPICAL_NAMESAKES: Final = 10
+"""How many Driver2 customers share a last name, typically: the ``u`` of "last_name equal"."""
+MOST_NAMESAKES_BITS: Final = 6.0
+"""The most a last name's frequency moves its weight, up or down."""
+ANOTHER_KIND: Final = WEIGHTS["legal_form"]["different"].bits
+BEST_SCORE: Final = 0.9
+"""The least score of a `SearchResult.best`."""
+BEST_MARGIN: Final = 4.0
+"""Bits by which the best must lead the runner-up: 16 times the odds."""
+PLAUSIBLE_SCORE: Final = 0.5
+"""The least score of a Driver2 candidate who *plausibly* is the record's: below it, KP is asked."""
+
+
+def namesakes_adjustment(namesakes: int) -> float:
+    """Bits added to "last_name equal" when Driver2 holds ``namesakes`` customers of that name.
+
+    Splink's term-frequency adjustment: the ``u`` of an equal name is how often
+    that very name occurs, not how often names agree on average, so a common
+    name weighs less and a rare one more: ``log2(TYPICAL_NAMESAKES / namesakes)``,
+    at most `MOST_NAMESAKES_BITS` either way.
+
+    >>> namesakes_adjustment(TYPICAL_NAMESAKES), namesakes_adjustment(64), namesakes_adjustment(1)
+    (0.0, -4.0, 2.0)
+    """
+    bits = math.log2(TYPICAL_NAMESAKES / max(namesakes, 1))
+    return max(-MOST_NAMESAKES_BITS, min(MOST_NAMESAKES_BITS, bits))
