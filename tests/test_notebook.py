@@ -124,3 +124,14 @@ def test_a_search_result_shows_as_the_faqs_result_table(executed: nbformat.Noteb
 def test_the_party_shows_as_its_form(executed: nbformat.NotebookNode) -> None:
     form = data(executed, ".party", "text/html")
     assert "<td>Externe Referentie</td><td>74050</td>" in form
+
+
+def test_the_rows_without_a_best_are_shown_for_review(executed: nbformat.NotebookNode) -> None:
+    table = data(executed, 'sort_values("score"', "text/html")
+    assert "<th>why_no_best</th>" in table
+    assert "<th>lead_name</th>" in table
+    assert "<th>margin</th>" in table
+    assert "weak" in data(executed, "value_counts()", "text/plain")
+    every = data(executed, 'candidates["row"]', "text/html")
+    assert "<th>rank</th>" in every
+    assert "<th>reasons</th>" in every

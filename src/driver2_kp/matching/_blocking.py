@@ -15,7 +15,8 @@ it was sent already):
 3. the e-mail, the phone, the mobile number, each alone; the prefixes of the
    last and first name (a customer who moved); the first name with the postcode
    and the last name's initial (a typo early in the last name); the prefixes of
-   the names swapped;
+   the names swapped. The last two are left out once a candidate bears the last
+   name as typed: it is then neither misspelt nor swapped;
 4. on demand, the last name alone: how many customers bear it, when the
    answer depends on how common it is (`namesakes_block`).
 
@@ -49,14 +50,16 @@ class Block:
     query: CustomerQuery | PersonQuery
     narrower: CustomerQuery | PersonQuery | None = None
     """Sent in place of reading on; its name is whole where ``query``'s is a prefix."""
+    for_a_misspelt_name: bool = False
+    """Whether it looks for a last name typed wrong or swapped: not sent once it is found as typed."""
 
 
 def _start(name: str) -> str:
     return name[:PREFIX]
 
 
-def _block(query: Q, narrower: Q | None = None) -> Block:
-    return Block(query, None if narrower == query else narrower)
+def _block(query: Q, narrower: Q | None = None, *, misspelt: bool = False) -> Block:
+    return Block(query, None if narrower == query else narrower, misspelt)
 
 
 def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
@@ -91,11 +94,11 @@ def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
             usual.append(_block(by_name, whole) if first is not None else _block(whole))
         if first is not None:
             if postcode is not None:  # a typo early in the last name
-                wider.append(
-                    _block(CustomerQuery(name=last[:1], first_name=first, postcode=postcode))
-                )
+                early = CustomerQuery(name=last[:1], first_name=first, postcode=postcode)
+                wider.append(_block(early, misspelt=True))
             swapped = CustomerQuery(name=_start(first), first_name=_start(last))
-            wider.append(_block(swapped, CustomerQuery(name=first, first_name=last)))
+            whole_swapped = CustomerQuery(name=first, first_name=last)
+            wider.append(_block(swapped, whole_swapped, misspelt=True))
     stages = _distinct([keys, usual, wider])
     # Criteria that block nothing (a postcode, a country): the search with all of them (R1).
     return stages if stages or record.is_empty() else [[Block(driver2_query(record))]]

@@ -89,6 +89,8 @@ def match_flow(
     for block in _each(driver2_blocks(criteria)):
         if union.spent(block.query):
             break
+        if block.for_a_misspelt_name and union.bears_the_last_name():
+            continue
         yield from _search(union, block)
         state = yield from _settled(union)
         if state is _State.CLEAR:
@@ -193,6 +195,12 @@ class _Union:
         if isinstance(query, CustomerQuery):
             return self.driver2_requests >= MOST_DRIVER2_REQUESTS
         return self.kp_requests >= MOST_KP_REQUESTS
+
+    def bears_the_last_name(self) -> bool:
+        """Whether a candidate found bears the record's last name as typed (folded)."""
+        name = self.criteria.last_name
+        wanted = None if name is None else fold_name(name)
+        return any(fold_name(candidate.name) == wanted for candidate in self.found.values())
 
     def count_request(self, query: Query) -> None:
         if isinstance(query, CustomerQuery):
