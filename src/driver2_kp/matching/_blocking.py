@@ -21,8 +21,9 @@ it was sent already):
    answer depends on how common it is (`namesakes_block`).
 
 KP's, when Driver2 holds nobody who plausibly is the record's (R5-R7): the
-criteria KP takes, then the last name with the postcode, then the last name
-alone; a first name given keeps KP to private persons (R6).
+criteria KP takes, as the KP button sends them; then the prefixes of the names
+with the postcode, without it, and the last name alone; a first name given
+keeps KP to private persons (R6).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Block:
     narrower: CustomerQuery | PersonQuery | None = None
     """Sent in place of reading on; its name is whole where ``query``'s is a prefix."""
     for_a_misspelt_name: bool = False
-    """Whether it looks for a last name typed wrong or swapped: not sent once it is found as typed."""
+    """Whether it looks for a misspelt or swapped last name: left out once it is found as typed."""
 
 
 def _start(name: str) -> str:
@@ -110,12 +111,28 @@ def namesakes_block(record: SearchCriteria) -> Block | None:
 
 
 def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
-    """The KP searches of a match (R5-R7): one a stage, the criteria KP takes first."""
+    """The KP searches of a match (R5-R7): one a stage, the criteria KP takes first.
+
+    Then, as Driver2's, the names' prefixes with the postcode (a typo), without
+    it (moved), and the last name alone. A first name given keeps every one of
+    them to private persons (R6).
+
+    >>> stages = kp_blocks(SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000"))
+    >>> for [block] in stages:
+    ...     print(block.query.last_name, block.query.first_name, block.query.postcode)
+    Peeters Ann 2000
+    Pee Ann 2000
+    Pee Ann None
+    Peeters None None
+    """
     first = kp_query(record)
-    kind = first.kind  # a first name given keeps KP to private persons (R6), widened too
-    wider = PersonQuery(last_name=first.last_name, postcode=record.postcode, kind=kind)
-    alone = PersonQuery(last_name=first.last_name, kind=kind)
-    return _distinct([[Block(first)], [Block(wider)], [Block(alone)]])
+    kind = first.kind
+    last, given = first.last_name, first.first_name
+    start = given and _start(given)
+    typo = PersonQuery(last_name=_start(last), first_name=start, postcode=first.postcode, kind=kind)
+    moved = PersonQuery(last_name=_start(last), first_name=start, kind=kind)
+    alone = PersonQuery(last_name=last, kind=kind)
+    return _distinct([[Block(first)], [Block(typo)], [Block(moved)], [Block(alone)]])
 
 
 def _distinct(stages: list[list[Block]]) -> list[list[Block]]:

@@ -15,7 +15,7 @@ import functools
 from typing import Final
 
 import attrs
-from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.distance import OSA
 
 from driver2_kp._candidate import Candidate
 from driver2_kp._criteria import MatchRecord, SearchCriteria
@@ -65,10 +65,6 @@ HOUSEHOLD: Final = frozenset({"email", "phone", "postcode", "address", "city"})
 A family shares its address, often an e-mail and a landline, and a partner's
 mobile number is given for both often enough.
 """
-VERY_SIMILAR: Final = 0.94
-"""Jaro-Winkler similarity from which two names are "very similar" (one typo in a long name)."""
-SIMILAR: Final = 0.88
-"""Jaro-Winkler similarity from which two names are "similar"."""
 TYPO_LETTERS: Final = 1
 """Letters a last name may have more than another that it begins, and still be "similar"."""
 _GENDERED_ENDINGS: Final = (
@@ -87,9 +83,9 @@ another person's too (Jan/Janine, Daniel/Danielle, Chris/Christine).
 """
 _MIN_STEM: Final = 3
 _SHORT_NAME: Final = 4
-"""Letters from which a first name with a letter replaced is a typo: Tom and Tim are two people."""
+"""Letters from which a name with a letter replaced is a typo: Tom and Tim are two people."""
 _LONG_NAME: Final = 7
-"""Letters from which a first name two letters off is still "similar"."""
+"""Letters from which a name two typos off is still "similar"."""
 
 
 @attrs.frozen
@@ -169,14 +165,6 @@ def kind_of(record: SearchCriteria) -> LegalForm | None:
 # --- names ----------------------------------------------------------------------------
 
 
-def _similarity(given: str, found: str) -> float:
-    pairs = (
-        (fold_name(given), fold_name(found)),
-        (without_legal_form(given), without_legal_form(found)),
-    )
-    return max(JaroWinkler.similarity(a, b) for a, b in pairs)
-
-
 def _equal(given: str, found: str) -> bool:
     return fold_name(given) == fold_name(found) or without_legal_form(given) == without_legal_form(
         found
@@ -186,10 +174,9 @@ def _equal(given: str, found: str) -> bool:
 def _only_begins(given: str, found: str, typo_letters: int) -> bool:
     """Whether one name is the start of the other, longer by more than ``typo_letters``, mid-word.
 
-    Driver2 searches names by their start, and Jaro-Winkler rewards a shared
-    start: without this, every longer name that a search brings back would look
-    similar. Whole words are not held against a last name: "Peeters" may well be
-    "Peeters Bouw NV".
+    Driver2 searches names by their start: without this, a longer name that a
+    search brings back could pass for a typo. Whole words are not held against
+    a last name: "Peeters" may well be "Peeters Bouw NV".
     """
     short, long = sorted((fold_name(given), fold_name(found)), key=len)
     if not long.startswith(short) or len(long) - len(short) <= typo_letters:
@@ -198,12 +185,22 @@ def _only_begins(given: str, found: str, typo_letters: int) -> bool:
     return many[: len(few)] != few
 
 
-def _by_similarity(similarity: float) -> tuple[str, str | None]:
-    if similarity >= VERY_SIMILAR:
-        return "very similar", f"{similarity:.2f}"
-    if similarity >= SIMILAR:
-        return "similar", f"{similarity:.2f}"
-    return "different", None
+def _by_typos(field: str, pairs: list[tuple[str, str]]) -> Compared:
+    """Two names a typo apart are "very similar", two typos apart (long names) "similar".
+
+    Typos are counted as they are made: a letter added, dropped, replaced, or
+    two neighbouring letters swapped (optimal string alignment). In a short
+    name, a letter replaced makes another name: Tom and Tim, Maes and Mees.
+    """
+    for one, other in pairs:
+        edits, shorter = OSA.distance(one, other), min(len(one), len(other))
+        typo = len(one) != len(other) or sorted(one) == sorted(other) or shorter >= _SHORT_NAME
+        if edits == 1 and typo:
+            return Compared(field, "very similar", "1 typo")
+    for one, other in pairs:
+        if OSA.distance(one, other) == 2 and min(len(one), len(other)) >= _LONG_NAME:
+            return Compared(field, "similar", "2 typos")
+    return Compared(field, "different")
 
 
 def last_name_level(given: str, found: str) -> Compared:
@@ -211,6 +208,8 @@ def last_name_level(given: str, found: str) -> Compared:
 
     >>> [last_name_level("Goderis", name).level for name in ("GODERIS", "Godreis", "Janssens")]
     ['equal', 'very similar', 'different']
+    >>> last_name_level("Michiels", "Michel").level  # two typos, in a short name
+    'different'
     >>> last_name_level("Jans", "Janssens").level  # only its start
     'different'
     """
@@ -218,7 +217,11 @@ def last_name_level(given: str, found: str) -> Compared:
         return Compared("last_name", "equal")
     if _only_begins(given, found, TYPO_LETTERS):
         return Compared("last_name", "different")  # Jans is not Janssens
-    return Compared("last_name", *_by_similarity(_similarity(given, found)))
+    pairs = [
+        (fold_name(given), fold_name(found)),
+        (without_legal_form(given), without_legal_form(found)),
+    ]
+    return _by_typos("last_name", pairs)
 
 
 def _gendered(one: str, other: str) -> bool:
@@ -253,14 +256,7 @@ def first_name_level(given: str, found: str) -> Compared:
         return Compared("first_name", "initial" if a[:1] == b[:1] else "different")
     if _gendered(a, b) or _only_begins(a, b, TYPO_LETTERS):
         return Compared("first_name", "different")
-    edits = OSA.distance(a, b)
-    shorter = min(len(a), len(b))
-    # In a short name, a letter replaced is another name (Tom, Tim); one added or swapped a typo.
-    if edits == 1 and (shorter >= _SHORT_NAME or len(a) != len(b) or sorted(a) == sorted(b)):
-        return Compared("first_name", "very similar", "1 typo")
-    if edits == 2 and shorter >= _LONG_NAME:  # two typos
-        return Compared("first_name", "similar", "2 typos")
-    return Compared("first_name", "different")
+    return _by_typos("first_name", [(a, b)])
 
 
 def compare_names(last: str | None, first: str | None, found: Profile) -> list[Compared]:
@@ -300,12 +296,15 @@ def _phone(record: SearchCriteria, found: Profile) -> Compared | None:
 
 
 def _postcode(given: str, found: str) -> Compared:
-    """Equal; a typo or the next village (a digit off or two swapped, but the first); different."""
+    """Equal; a typo (one of the last two digits off, or two digits swapped); or different."""
     if given == found:
         return Compared("postcode", "equal", household=True)
-    # The first digit names the region (a Belgian province): a typo there is another place.
-    if len(given) == len(found) and given[:1] == found[:1] and OSA.distance(given, found) == 1:
-        return Compared("postcode", "typo", household=True)
+    # The first digits name the region and the town (9000 Gent, 9400 Ninove): only the
+    # last two may be mistyped, or two neighbouring digits swapped.
+    if len(given) == len(found) and OSA.distance(given, found) == 1:
+        changed = [i for i, (a, b) in enumerate(zip(given, found, strict=True)) if a != b]
+        if sorted(given) == sorted(found) or changed[0] >= len(given) - 2:
+            return Compared("postcode", "typo", household=True)
     return Compared("postcode", "different")
 
 

@@ -25,7 +25,7 @@ from driver2_kp._candidate import Candidate
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._errors import CriteriaError, Driver2KPError
 from driver2_kp._flows import LookupFlow, driver2_ask, kp_ask, later_pages
-from driver2_kp._models import CustomerPage, CustomerQuery, PersonPage, PersonQuery
+from driver2_kp._models import CustomerPage, CustomerQuery, LegalForm, PersonPage, PersonQuery
 from driver2_kp._party import PartyRole, Source
 from driver2_kp._results import KPSkipReason, SearchResult, Step
 from driver2_kp._rules import (
@@ -39,7 +39,7 @@ from driver2_kp._rules import (
 
 from ._blocking import Block, driver2_blocks, kp_blocks, namesakes_block
 from ._normal import fold_name
-from ._score import Match, is_plausible, rank, verdict
+from ._score import Match, is_plausible, match, ranked, record_kind, verdict
 
 __all__ = [
     "KP_FAILED_NOTE",
@@ -189,6 +189,8 @@ class _Union:
         self.kp_requests = 0
         self.shown: tuple[Query, Page] | None = None
         """The first search that found someone, or else the last one sent."""
+        self._scored: dict[tuple[str, LegalForm | None, int | None], Match] = {}
+        """Each candidate's match, by its key, the record's kind and its namesakes' count."""
 
     def spent(self, query: Query) -> bool:
         """Whether the record's budget of requests to ``query``'s service is spent."""
@@ -232,9 +234,18 @@ class _Union:
         self.shown = None
 
     def ranked(self, namesakes: dict[str, int] | None = None) -> tuple[Match, ...]:
-        return rank(
-            self.criteria, self.found.values(), self.namesakes if namesakes is None else namesakes
-        )
+        """Every candidate found, scored and ranked; each score computed once, then kept."""
+        counts = self.namesakes if namesakes is None else namesakes
+        kind = record_kind(self.criteria, self.found.values())
+        matches = []
+        for key, candidate in self.found.items():
+            count = counts.get(fold_name(candidate.name))
+            kept = self._scored.get((key, kind, count))
+            if kept is None:
+                kept = match(self.criteria, candidate, kind=kind, namesakes=counts)
+                self._scored[key, kind, count] = kept
+            matches.append(kept)
+        return ranked(matches)
 
     def unread_for(self, leader: Match | None) -> int:
         """Unread hits that could agree better than ``leader``: those no narrower search covers."""
