@@ -490,6 +490,8 @@ class Linkage:
     method: str
     seconds: float
     tallies: tuple[Tally, ...]
+    kept: float | None = None
+    """The public run's recall over the members whose first name FEBRL kept."""
 
     @property
     def overall(self) -> Tally:

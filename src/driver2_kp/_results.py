@@ -122,11 +122,11 @@ class SearchResult:
     """
     unread: int = 0
     """For a match: hits of its searches left unread that could agree better than its leader."""
-    namesakes: tuple[tuple[str, int], ...] = ()
-    """For a match: how many Driver2 customers bear the record's last name (folded), if counted.
+    counts: tuple[tuple[str, int], ...] = ()
+    """For a match: how many Driver2 customers share the record's last name, or its postcode.
 
-    A match counts them only when its answer depends on how common the name is;
-    see docs/matching.md.
+    ``(("last_name", 54),)``: a match asks only when its answer depends on how
+    common the value is; see docs/matching.md.
     """
     driver2_requests: int = 0
     """For a match: the requests it sent to Driver2, every page counted (at most 12)."""
@@ -150,7 +150,7 @@ class SearchResult:
             [(m.candidate.driver2_number, round(m.score, 3)) for m in result.matches]
             # [('74050', 0.999)]
         """
-        return rank(self.criteria, self.candidates, dict(self.namesakes))
+        return rank(self.criteria, self.candidates, dict(self.counts))
 
     @functools.cached_property
     def _verdict(self) -> Verdict:

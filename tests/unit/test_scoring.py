@@ -1,4 +1,4 @@
-"""Scoring never names another person: households, gendered names, companies, namesakes, strangers.
+"""Scoring never names another person: households, gendered names, companies, counts, strangers.
 
 The pure functions of `driver2_kp.matching` on plain candidates: no flow, no HTTP.
 """
@@ -17,7 +17,7 @@ from driver2_kp.matching import WEIGHTS, match, rank, verdict
 from driver2_kp.matching._compare import first_name_level, kind_of, last_name_level
 from driver2_kp.matching._normal import names_a_company
 from driver2_kp.matching._score import is_plausible, record_kind
-from driver2_kp.matching._weights import namesakes_adjustment
+from driver2_kp.matching._weights import count_adjustment
 from tests._contract import customer
 from tests.unit._matching import (
     VAT,
@@ -229,11 +229,11 @@ def test_a_common_last_name_weighs_less_than_a_rare_one() -> None:
     record = SearchCriteria(last_name="Goderis", first_name="Thiemen", postcode="2500")
     candidate = driver2_candidate()
     weights = [
-        match(record, candidate, namesakes={"goderis": count}).weight for count in (1, 10, 60)
+        match(record, candidate, counts={"last_name": count}).weight for count in (1, 10, 60)
     ]
     assert weights == sorted(weights, reverse=True)
     assert weights[0] - weights[2] == pytest.approx(
-        namesakes_adjustment(1) - namesakes_adjustment(60)
+        count_adjustment("last_name", 1) - count_adjustment("last_name", 60)
     )
 
 
@@ -243,16 +243,27 @@ def test_a_namesake_who_lives_elsewhere_is_no_best_when_the_name_is_common() -> 
     frank = private_peeters() | {"firstName": "Frank"}
     frank["address"] = frank["address"] | {"postcode": "2500"}
     candidates = driver2_candidates(frank)
-    common = verdict(rank(record, candidates, {"peeters": 60}))
-    rare = verdict(rank(record, candidates, {"peeters": 1}))
+    common = verdict(rank(record, candidates, {"last_name": 60}))
+    rare = verdict(rank(record, candidates, {"last_name": 1}))
     assert (common.best, common.why_no_best) == (None, NoBestReason.WEAK)
     assert rare.best is not None
 
 
-def test_the_namesakes_count_shows_in_the_reasons() -> None:
+def test_a_postcode_where_few_customers_live_weighs_more_than_a_crowded_one() -> None:
+    record = SearchCriteria(last_name="Goderis", first_name="Thiemen", postcode="9000")
+    few = match(record, driver2_candidate(), counts={"postcode": 2})
+    many = match(record, driver2_candidate(), counts={"postcode": 400})
+    assert few.weight > many.weight
+    assert "postcode equal (2 share it)" in few.reasons
+
+
+def test_the_counts_show_in_the_reasons_and_leave_a_swapped_reading_alone() -> None:
     record = SearchCriteria(last_name="Goderis", first_name="Thiemen")
-    found = match(record, driver2_candidate(), namesakes={"goderis": 3})
+    found = match(record, driver2_candidate(), counts={"last_name": 3})
     assert "last_name equal (3 share it)" in found.reasons
+    swapped = SearchCriteria(last_name="Thiemen", first_name="Goderis")
+    reasons = match(swapped, driver2_candidate(), counts={"last_name": 3}).reasons
+    assert "last_name equal (swapped)" in reasons
 
 
 # --- strangers -----------------------------------------------------------------------------

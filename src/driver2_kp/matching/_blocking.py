@@ -17,8 +17,9 @@ it was sent already):
    and the last name's initial (a typo early in the last name); the prefixes of
    the names swapped. The last two are left out once a candidate bears the last
    name as typed: it is then neither misspelt nor swapped;
-4. on demand, the last name alone: how many customers bear it, when the
-   answer depends on how common it is (`namesakes_block`).
+4. on demand, the last name alone, and the postcode alone: how many customers
+   share them, when the answer depends on how common they are
+   (`census_blocks`).
 
 KP's, when Driver2 holds nobody who plausibly is the record's (R5-R7): the
 criteria KP takes, as the KP button sends them; then the prefixes of the names
@@ -36,7 +37,7 @@ from driver2_kp._criteria import MatchRecord, SearchCriteria
 from driver2_kp._models import CustomerQuery, PersonQuery
 from driver2_kp._rules import driver2_query, kp_query
 
-__all__ = ["PREFIX", "Block", "driver2_blocks", "kp_blocks", "namesakes_block"]
+__all__ = ["PREFIX", "Block", "census_blocks", "driver2_blocks", "kp_blocks"]
 
 PREFIX: Final = 3
 """Letters of a name that a blocking search sends: Driver2 and KP find every name they begin."""
@@ -95,8 +96,9 @@ def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
             usual.append(_block(by_name, whole) if first is not None else _block(whole))
         if first is not None:
             if postcode is not None:  # a typo early in the last name
-                early = CustomerQuery(name=last[:1], first_name=first, postcode=postcode)
-                wider.append(_block(early, misspelt=True))
+                early = CustomerQuery(first_name=first, postcode=postcode)
+                initial = CustomerQuery(name=last[:1], first_name=first, postcode=postcode)
+                wider.append(_block(early, initial, misspelt=True))
             swapped = CustomerQuery(name=_start(first), first_name=_start(last))
             whole_swapped = CustomerQuery(name=first, first_name=last)
             wider.append(_block(swapped, whole_swapped, misspelt=True))
@@ -105,9 +107,19 @@ def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
     return stages if stages or record.is_empty() else [[Block(driver2_query(record))]]
 
 
-def namesakes_block(record: SearchCriteria) -> Block | None:
-    """The search that counts the customers who bear the record's last name: it alone."""
-    return None if record.last_name is None else Block(CustomerQuery(name=record.last_name))
+def census_blocks(record: SearchCriteria) -> dict[str, Block]:
+    """The searches that count the customers who share the record's last name, or postcode.
+
+    >>> census = census_blocks(SearchCriteria(last_name="Peeters", postcode="2000"))
+    >>> {field: (block.query.name, block.query.postcode) for field, block in census.items()}
+    {'last_name': ('Peeters', None), 'postcode': (None, '2000')}
+    """
+    census = {}
+    if record.last_name is not None:
+        census["last_name"] = Block(CustomerQuery(name=record.last_name))
+    if record.postcode is not None:
+        census["postcode"] = Block(CustomerQuery(postcode=record.postcode))
+    return census
 
 
 def kp_blocks(record: SearchCriteria) -> list[list[Block]]:

@@ -217,6 +217,9 @@ def last_name_level(given: str, found: str) -> Compared:
         return Compared("last_name", "equal")
     if _only_begins(given, found, TYPO_LETTERS):
         return Compared("last_name", "different")  # Jans is not Janssens
+    few, many = sorted((words(given), words(found)), key=len)
+    if many[: len(few)] == few:  # Peeters of Peeters Bouw NV, or of Peeters-Smets
+        return Compared("last_name", "similar", "its first words")
     pairs = [
         (fold_name(given), fold_name(found)),
         (without_legal_form(given), without_legal_form(found)),

@@ -37,7 +37,7 @@ from driver2_kp._rules import (
     kp_skip_reason,
 )
 
-from ._blocking import Block, driver2_blocks, kp_blocks, namesakes_block
+from ._blocking import Block, census_blocks, driver2_blocks, kp_blocks
 from ._normal import fold_name
 from ._score import Match, is_plausible, match, ranked, record_kind, verdict
 
@@ -60,7 +60,7 @@ KP_FAILED_NOTE: Final = (
     "of the match then failed, so whether KP knows them is not known"
 )
 _MANY: Final = 1_000_000
-"""A count of namesakes as large as any Driver2 holds: the most common name there is."""
+"""A count as large as any Driver2 holds: the most common name or postcode there is."""
 
 Page: TypeAlias = CustomerPage | PersonPage
 Query: TypeAlias = CustomerQuery | PersonQuery
@@ -119,16 +119,18 @@ def _each(stages: list[list[Block]]) -> Iterator[Block]:
 
 
 def _settled(union: _Union) -> LookupFlow[_State]:
-    """The union's state, once the last name is counted when the answer depends on it."""
+    """The union's state, once what its answer depends on is counted: one search a value."""
     state = union.state()
-    block = namesakes_block(union.criteria)
-    if state is _State.DEPENDS and block is not None and not union.counted:
-        union.counted = True
-        if not union.spent(block.query):
-            first = yield from _ask(union, block.query, 1)
-            union.add(block.query, [first], count=True)
+    census = census_blocks(union.criteria)
+    while state is _State.DEPENDS:
+        field = union.uncounted()[0]
+        union.asked.add(field)
+        query = census[field].query
+        if not union.spent(query):
+            first = yield from _ask(union, query, 1)
+            union.add(query, [first], counted=field)
         state = union.state()
-    return state if state is not _State.DEPENDS else _State.UNCLEAR
+    return state
 
 
 def _ask(union: _Union, query: Query, page: int) -> LookupFlow[Page]:
@@ -182,15 +184,16 @@ class _Union:
         self.sent: list[Query] = []
         self.unread: list[tuple[int, Query | None]] = []
         """Hits of a search beyond the pages read, and the narrower search that covers them."""
-        self.namesakes: dict[str, int] = {}
-        """How many customers bear the record's last name (folded), once counted."""
-        self.counted = False
+        self.counts: dict[str, int] = {}
+        """How many customers share the record's last name, or postcode, once counted."""
+        self.asked: set[str] = set()
+        """The fields whose count was asked for (or could not be, the budget spent)."""
         self.driver2_requests = 0
         self.kp_requests = 0
         self.shown: tuple[Query, Page] | None = None
         """The first search that found someone, or else the last one sent."""
-        self._scored: dict[tuple[str, LegalForm | None, int | None], Match] = {}
-        """Each candidate's match, by its key, the record's kind and its namesakes' count."""
+        self._scored: dict[tuple[str, LegalForm | None, tuple[tuple[str, int], ...]], Match] = {}
+        """Each candidate's match, by its key, the record's kind and the counts assumed."""
 
     def spent(self, query: Query) -> bool:
         """Whether the record's budget of requests to ``query``'s service is spent."""
@@ -211,7 +214,7 @@ class _Union:
             self.kp_requests += 1
 
     def add(
-        self, query: Query, pages: list[Page], *, covered: Query | None = None, count: bool = False
+        self, query: Query, pages: list[Page], *, covered: Query | None = None, counted: str = ""
     ) -> None:
         """What one search found, on the pages read."""
         if query not in self.sent:
@@ -222,8 +225,8 @@ class _Union:
             for candidate in candidates_of(page):
                 self.found.setdefault(candidate.driver2_number or candidate.kp_id or "", candidate)
         hits = hits_of(pages[0])
-        if count and self.criteria.last_name is not None:
-            self.namesakes[fold_name(self.criteria.last_name)] = hits
+        if counted:  # its unread hits are others with the value: the other searches found theirs
+            self.counts[counted] = hits
         elif hits > read:
             self.unread.append((hits - read, covered))
         if self.shown is None or not self.shown[1].items:
@@ -233,19 +236,33 @@ class _Union:
         """Driver2 holds nobody plausible: what KP finds, or that it found nobody, is the answer."""
         self.shown = None
 
-    def ranked(self, namesakes: dict[str, int] | None = None) -> tuple[Match, ...]:
+    def ranked(self, assumed: dict[str, int] | None = None) -> tuple[Match, ...]:
         """Every candidate found, scored and ranked; each score computed once, then kept."""
-        counts = self.namesakes if namesakes is None else namesakes
+        counts = self.counts if assumed is None else {**self.counts, **assumed}
         kind = record_kind(self.criteria, self.found.values())
+        frozen = tuple(sorted(counts.items()))
         matches = []
         for key, candidate in self.found.items():
-            count = counts.get(fold_name(candidate.name))
-            kept = self._scored.get((key, kind, count))
+            kept = self._scored.get((key, kind, frozen))
             if kept is None:
-                kept = match(self.criteria, candidate, kind=kind, namesakes=counts)
-                self._scored[key, kind, count] = kept
+                kept = match(self.criteria, candidate, kind=kind, counts=counts)
+                self._scored[key, kind, frozen] = kept
             matches.append(kept)
         return ranked(matches)
+
+    def uncounted(self, leader: Match | None = None) -> list[str]:
+        """The fields whose count could move the leader's weight, not asked for yet."""
+        if leader is None:
+            matches = self.ranked()
+            leader = matches[0] if matches else None
+        if leader is None:
+            return []
+        census = census_blocks(self.criteria)
+        return [
+            field
+            for field in census
+            if field not in self.asked and f"{field} equal" in leader.reasons
+        ]
 
     def unread_for(self, leader: Match | None) -> int:
         """Unread hits that could agree better than ``leader``: those no narrower search covers."""
@@ -254,21 +271,16 @@ class _Union:
         )
 
     def state(self) -> _State:
+        """Whether one candidate is clearly the one, whatever the counts not asked for."""
         matches = self.ranked()
         leader = matches[0] if matches else None
-        best = verdict(matches, unread=self.unread_for(leader)).best
-        name = self.criteria.last_name
-        if (
-            self.counted
-            or name is None
-            or leader is None
-            or "last_name equal" not in leader.reasons
-        ):
+        open_ = self.uncounted(leader)
+        if not open_:
+            best = verdict(matches, unread=self.unread_for(leader)).best
             return _State.CLEAR if best is not None else _State.UNCLEAR
-        key = fold_name(name)
         outcomes = set()
-        for assumed in (1, _MANY):
-            ranked = self.ranked({**self.namesakes, key: assumed})
+        for assumed in (1, _MANY):  # as rare, and as common, as a value can be
+            ranked = self.ranked(dict.fromkeys(open_, assumed))
             top = ranked[0] if ranked else None
             outcomes.add(verdict(ranked, unread=self.unread_for(top)).best is not None)
         if outcomes == {True}:
@@ -294,7 +306,7 @@ class _Union:
             dropped_for_kp=dropped_for_kp(self.criteria) if kp else (),
             blocks=tuple(self.sent),
             unread=self.unread_for(matches[0] if matches else None),
-            namesakes=tuple(sorted(self.namesakes.items())),
+            counts=tuple(sorted(self.counts.items())),
             driver2_requests=self.driver2_requests,
             kp_requests=self.kp_requests,
         )

@@ -13,8 +13,9 @@ On top of the sum, the rules that keep a match from naming another person:
   name or last name against it, that evidence weighs nothing;
 - a company and a natural person are never each other's best: the level
   "legal_form different" weighs so much against that no sum outweighs it;
-- a common last name weighs less than a rare one, when the search found how many
-  customers share it (`namesakes_adjustment`).
+- a common last name weighs less than a rare one, and a postcode where many
+  customers live less than one where few do, when Driver2 told how many share
+  the record's (`count_adjustment`).
 
 The same record, candidates and counts always give the same scores, reasons and
 order.
@@ -42,14 +43,14 @@ from ._compare import (
     kind_of,
     profile,
 )
-from ._normal import fold_name, vat_key
+from ._normal import vat_key
 from ._weights import (
     BEST_MARGIN,
     BEST_SCORE,
     PLAUSIBLE_SCORE,
     PRIOR,
     WEIGHTS,
-    namesakes_adjustment,
+    count_adjustment,
 )
 
 __all__ = [
@@ -179,12 +180,13 @@ def match(
     candidate: Candidate,
     *,
     kind: LegalForm | None = None,
-    namesakes: Mapping[str, int] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> Match:
     """How well ``candidate`` agrees with ``record``: its score and the reasons.
 
-    ``kind`` is what the record names (`record_kind`); ``namesakes`` how many
-    Driver2 customers bear each last name (folded), where a search told.
+    ``kind`` is what the record names (`record_kind`); ``counts`` how many
+    Driver2 customers share the record's last name, or its postcode, where
+    Driver2 told (``{"last_name": 54}``).
     """
     found = profile(candidate)
     names, penalty = _names(record, found)
@@ -194,20 +196,28 @@ def match(
         weight += WEIGHTS["legal_form"]["different"].bits
         reasons.append("legal_form different")
     against = not _name_agrees(names)
+    counts = {} if penalty or counts is None else counts  # counted for the names as given
     for compared in names:
-        weight += _bits(compared)
-        reason = compared.reason + (" (swapped)" if penalty else "")
-        if compared.field == "last_name" and compared.level == "equal" and namesakes:
-            count = namesakes.get(fold_name(found.name))
-            if count is not None:
-                weight += namesakes_adjustment(count)
-                reason += f" ({count} share it)"
-        reasons.append(reason)
+        bits, reason = _weighed(compared, counts)
+        weight += bits
+        reasons.append(reason + (" (swapped)" if penalty else ""))
     for compared in compare_others(record, found):
+        bits, reason = _weighed(compared, counts)
         counted = not (compared.household and against)
-        weight += _bits(compared) if counted else 0.0
-        reasons.append(compared.reason if counted else f"{compared.reason} (household only)")
+        weight += bits if counted else 0.0
+        reasons.append(reason if counted else f"{reason} (household only)")
     return Match(candidate, _score(weight), tuple(reasons), weight)
+
+
+def _weighed(compared: Compared, counts: Mapping[str, int]) -> tuple[float, str]:
+    """A level's bits and reason; an equal value's adjusted by how many share it."""
+    count = counts.get(compared.field) if compared.level == "equal" else None
+    if count is None:
+        return _bits(compared), compared.reason
+    return (
+        _bits(compared) + count_adjustment(compared.field, count),
+        f"{compared.reason} ({count} share it)",
+    )
 
 
 def _key(found: Match) -> tuple[float, str, str, str]:
@@ -219,12 +229,12 @@ def _key(found: Match) -> tuple[float, str, str, str]:
 def rank(
     record: SearchCriteria,
     candidates: Iterable[Candidate],
-    namesakes: Mapping[str, int] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> tuple[Match, ...]:
     """Every candidate's `Match`, the best first; ties in the services' own keys' order."""
     everyone = tuple(candidates)
     kind = record_kind(record, everyone)
-    return ranked(match(record, c, kind=kind, namesakes=namesakes) for c in everyone)
+    return ranked(match(record, c, kind=kind, counts=counts) for c in everyone)
 
 
 def ranked(matches: Iterable[Match]) -> tuple[Match, ...]:

@@ -25,10 +25,10 @@ __all__ = [
     "BEST_SCORE",
     "PLAUSIBLE_SCORE",
     "PRIOR",
-    "TYPICAL_NAMESAKES",
+    "TYPICAL_COUNTS",
     "WEIGHTS",
     "Weight",
-    "namesakes_adjustment",
+    "count_adjustment",
 ]
 
 
@@ -125,10 +125,14 @@ Chosen on the benchmarks (docs/matching.md): -12 loses 2 to 3 points of recall
 on FEBRL and our own records and gives strangers no fewer bests; -9 gives
 households and strangers more.
 """
-TYPICAL_NAMESAKES: Final = 10
-"""How many Driver2 customers share a last name, typically: the ``u`` of "last_name equal"."""
-MOST_NAMESAKES_BITS: Final = 6.0
-"""The most a last name's frequency moves its weight, up or down."""
+TYPICAL_COUNTS: Final = {"last_name": 10, "postcode": 80}
+"""How many customers share a record's last name, or its postcode, on average.
+
+The ``u`` of each field's "equal" level times the customers it was counted on
+(the sandbox's 5,000): the count at which a value weighs what the table says.
+"""
+MOST_COUNT_BITS: Final = 6.0
+"""The most a value's count moves its weight, up or down."""
 ANOTHER_KIND: Final = WEIGHTS["legal_form"]["different"].bits
 BEST_SCORE: Final = 0.9
 """The least score of a `SearchResult.best`."""
@@ -138,16 +142,19 @@ PLAUSIBLE_SCORE: Final = 0.5
 """The least score of a Driver2 candidate who *plausibly* is the record's: below it, KP is asked."""
 
 
-def namesakes_adjustment(namesakes: int) -> float:
-    """Bits added to "last_name equal" when Driver2 holds ``namesakes`` customers of that name.
+def count_adjustment(field: str, count: int) -> float:
+    """Bits added to ``field``'s "equal" level when Driver2 holds ``count`` customers of that value.
 
-    Splink's term-frequency adjustment: the ``u`` of an equal name is how often
-    that very name occurs, not how often names agree on average, so a common
-    name weighs less and a rare one more: ``log2(TYPICAL_NAMESAKES / namesakes)``,
-    at most `MOST_NAMESAKES_BITS` either way.
+    Splink's term-frequency adjustment: the ``u`` of an equal value is how often
+    that very value occurs, not how often values agree on average, so a common
+    last name, or a postcode where many customers live, weighs less and a rare
+    one more: ``log2(TYPICAL_COUNTS[field] / count)``, at most `MOST_COUNT_BITS`
+    either way.
 
-    >>> namesakes_adjustment(TYPICAL_NAMESAKES), namesakes_adjustment(40), namesakes_adjustment(5)
-    (0.0, -2.0, 1.0)
+    >>> count_adjustment("last_name", 10), count_adjustment("last_name", 40)
+    (0.0, -2.0)
+    >>> count_adjustment("postcode", 5)
+    4.0
     """
-    bits = math.log2(TYPICAL_NAMESAKES / max(namesakes, 1))
-    return max(-MOST_NAMESAKES_BITS, min(MOST_NAMESAKES_BITS, bits))
+    bits = math.log2(TYPICAL_COUNTS[field] / max(count, 1))
+    return max(-MOST_COUNT_BITS, min(MOST_COUNT_BITS, bits))
