@@ -131,7 +131,7 @@ TYPICAL_COUNTS: Final = {"last_name": 10, "postcode": 80}
 The ``u`` of each field's "equal" level times the customers it was counted on
 (the sandbox's 5,000): the count at which a value weighs what the table says.
 """
-MOST_COUNT_BITS: Final = 6.0
+MOST_COUNT_BITS: Final = 4.0
 """The most a value's count moves its weight, up or down."""
 ANOTHER_KIND: Final = WEIGHTS["legal_form"]["different"].bits
 BEST_SCORE: Final = 0.9
