@@ -278,14 +278,18 @@ class CustomerLookup(Lookup):
         The matching counterpart of `search`, for a data engineer's records,
         whose e-mail or phone may have changed since, and whose names may hold
         typos or be swapped. Driver2 is searched with *blocking* criteria (the
-        VAT number alone, the last name with the postcode, then wider), as long
-        as they find nobody or no clear best; the union of what they found is
-        ranked against all the criteria. KP follows as in `search` (R3-R7).
+        VAT number alone, the last name's start with the postcode, then wider),
+        as long as they find nobody clearly the one; the union of what they
+        found is ranked against all the criteria (a `MatchRecord`'s address,
+        mobile number and legal form too). When Driver2 holds nobody who
+        plausibly is the record's person, KP is searched as the KP button
+        would (R4-R7). A household member, a namesake or a company is never
+        taken for the person: see docs/matching.md.
 
-        ``result.best`` is the candidate when one is clearly ahead;
-        ``result.matches`` ranks them all with a score and reasons;
-        ``result.blocks`` lists the searches sent: 1 to 11 of Driver2 (each
-        reads up to 3 pages), and when Driver2 found nobody up to 3 of KP.
+        ``result.best`` is the candidate when one is clearly the one, and
+        ``result.why_no_best`` says why not; ``result.matches`` ranks them all
+        with a score and reasons; ``result.blocks`` lists the searches sent,
+        ``result.driver2_requests`` what they cost (12 at most).
 
         Example::
 

@@ -164,7 +164,7 @@ def without_extras(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_without_the_extras_the_error_names_them(settings: Settings) -> None:
     with CustomerLookup.from_settings(settings) as lookup:
         with pytest.raises(ImportError, match=r"driver2-kp\[dataframe\]"):
-            lookup.match_frame([{"last_name": "Goderis"}])  # type: ignore[type-var]
+            lookup.match_frame([{"last_name": "Goderis"}])  # type: ignore[call-overload]
         with pytest.raises(ImportError, match=r"driver2-kp\[progress\]"):
             lookup.match_many([SWAPPED], progress=True)
 
