@@ -39,6 +39,8 @@ from driver2_kp._rules import driver2_query, kp_query
 
 __all__ = ["PREFIX", "Block", "census_blocks", "driver2_blocks", "kp_blocks"]
 
+_KP_SHORTEST: Final = 2
+"""KP refuses a last name shorter than this (``NACHNAME_FEHLT``)."""
 PREFIX: Final = 3
 """Letters of a name that a blocking search sends: Driver2 and KP find every name they begin."""
 
@@ -61,7 +63,7 @@ def _start(name: str) -> str:
 
 
 def _block(query: Q, narrower: Q | None = None, *, misspelt: bool = False) -> Block:
-    return Block(query, None if narrower == query else narrower, misspelt)
+    return Block(query, None if narrower == query else narrower, for_a_misspelt_name=misspelt)
 
 
 def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
@@ -126,8 +128,8 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     """The KP searches of a match (R5-R7): one a stage, the criteria KP takes first.
 
     Then, as Driver2's, the names' prefixes with the postcode (a typo), without
-    it (moved), and the last name alone. A first name given keeps every one of
-    them to private persons (R6).
+    it (moved), swapped, and the last name alone. A first name given keeps
+    every one of them to private persons (R6).
 
     >>> stages = kp_blocks(SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000"))
     >>> for [block] in stages:
@@ -135,6 +137,7 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     Peeters Ann 2000
     Pee Ann 2000
     Pee Ann None
+    Ann Pee None
     Peeters None None
     """
     first = kp_query(record)
@@ -143,8 +146,12 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     start = given and _start(given)
     typo = PersonQuery(last_name=_start(last), first_name=start, postcode=first.postcode, kind=kind)
     moved = PersonQuery(last_name=_start(last), first_name=start, kind=kind)
-    alone = PersonQuery(last_name=last, kind=kind)
-    return _distinct([[Block(first)], [Block(typo)], [Block(moved)], [Block(alone)]])
+    stages = [[Block(first)], [Block(typo)], [Block(moved)]]
+    if given is not None and len(given) >= _KP_SHORTEST:  # swapped, if KP can search the name
+        swapped = PersonQuery(last_name=_start(given), first_name=_start(last), kind=kind)
+        stages.append([_block(swapped, misspelt=True)])
+    stages.append([Block(PersonQuery(last_name=last, kind=kind))])
+    return _distinct(stages)
 
 
 def _distinct(stages: list[list[Block]]) -> list[list[Block]]:

@@ -299,14 +299,14 @@ def _phone(record: SearchCriteria, found: Profile) -> Compared | None:
 
 
 def _postcode(given: str, found: str) -> Compared:
-    """Equal; a typo (one of the last two digits off, or two digits swapped); or different."""
+    """Equal; a typo (the last digit off, or two neighbouring digits swapped); or different."""
     if given == found:
         return Compared("postcode", "equal", household=True)
-    # The first digits name the region and the town (9000 Gent, 9400 Ninove): only the
-    # last two may be mistyped, or two neighbouring digits swapped.
+    # Every digit but the last names a place (9000 Gent, 9030 Mariakerke, 1030 and 1050
+    # two communes of Brussels): only the last may be mistyped, or two digits swapped.
     if len(given) == len(found) and OSA.distance(given, found) == 1:
-        changed = [i for i, (a, b) in enumerate(zip(given, found, strict=True)) if a != b]
-        if sorted(given) == sorted(found) or changed[0] >= len(given) - 2:
+        same_start = given[:-1] == found[:-1]
+        if same_start or sorted(given) == sorted(found):
             return Compared("postcode", "typo", household=True)
     return Compared("postcode", "different")
 
@@ -346,7 +346,9 @@ def compare_others(record: SearchCriteria, found: Profile) -> list[Compared]:
     if isinstance(record, MatchRecord):
         if (address := _address(record, found)) is not None:
             compared.append(address)
-        if record.city is not None and found.city is not None:
+        # An equal postcode says the city already: weighed twice, a namesake in town would pass.
+        postcode_equal = any(c.field == "postcode" and c.level == "equal" for c in compared)
+        if record.city is not None and found.city is not None and not postcode_equal:
             same = fold_name(record.city) == fold_name(found.city)
             compared.append(_equal_or_not("city", same, household=True))
     if record.country is not None:

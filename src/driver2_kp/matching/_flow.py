@@ -101,16 +101,18 @@ def match_flow(
     if reason is not None:
         return union.result(checked, reason)
     union.turn_to_kp()
-    try:
-        for block in _each(kp_blocks(criteria)):
-            if union.spent(block.query):
-                break
+    for block in _each(kp_blocks(criteria)):
+        if union.spent(block.query):
+            break
+        if block.for_a_misspelt_name and union.bears_the_last_name():
+            continue
+        try:
             yield from _search(union, block)
-            if union.state() is _State.CLEAR:
-                break
-    except Driver2KPError as error:
-        error.add_note(KP_FAILED_NOTE)
-        raise
+        except Driver2KPError as error:
+            error.add_note(KP_FAILED_NOTE)
+            raise
+        if (yield from _settled(union)) is _State.CLEAR:  # Driver2 counts how common
+            break
     return union.result(checked, None)
 
 

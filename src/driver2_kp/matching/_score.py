@@ -33,6 +33,7 @@ import attrs
 from driver2_kp._candidate import Candidate
 from driver2_kp._criteria import SearchCriteria
 from driver2_kp._models import LegalForm
+from driver2_kp._party import Source
 from driver2_kp._redact import redacted_repr
 
 from ._compare import (
@@ -47,6 +48,7 @@ from ._normal import vat_key
 from ._weights import (
     BEST_MARGIN,
     BEST_SCORE,
+    KP_PRIOR,
     PLAUSIBLE_SCORE,
     PRIOR,
     WEIGHTS,
@@ -190,7 +192,7 @@ def match(
     """
     found = profile(candidate)
     names, penalty = _names(record, found)
-    weight = PRIOR - penalty
+    weight = PRIOR - penalty + (KP_PRIOR if candidate.source is Source.KP else 0.0)
     reasons = ["names swapped"] if penalty else []
     if kind is not None and found.kind is not kind:
         weight += WEIGHTS["legal_form"]["different"].bits

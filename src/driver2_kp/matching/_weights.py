@@ -23,6 +23,7 @@ __all__ = [
     "ANOTHER_KIND",
     "BEST_MARGIN",
     "BEST_SCORE",
+    "KP_PRIOR",
     "PLAUSIBLE_SCORE",
     "PRIOR",
     "TYPICAL_COUNTS",
@@ -55,9 +56,10 @@ _CONTACT: Final = (
     "m: the benchmark's stale e-mails and phones (30 %); u: one household in thousands"
 )
 _NEIGHBOURS: Final = (
-    "u: the sandbox's customers; m set to u, not FEBRL's 0.145: a Belgian postcode is rarely"
-    " mistyped, and one a digit off is a neighbouring town as often as not (docs/matching.md)"
+    "u: the sandbox's customers; m set to u, not FEBRL's 0.132: a Belgian postcode is rarely"
+    " mistyped, and one a digit off is a neighbouring place as often as not (docs/matching.md)"
 )
+_CITY: Final = _ESTIMATED + "; compared only where the postcode is not equal"
 _NOT_SEEN: Final = "not in FEBRL nor in the sandbox's data: set to weigh a little for the name"
 
 WEIGHTS: Final[dict[str, dict[str, Weight]]] = {
@@ -97,8 +99,8 @@ WEIGHTS: Final[dict[str, dict[str, Weight]]] = {
     },
     "postcode": {
         "equal": Weight(0.833, 0.0162, _ESTIMATED),
-        "typo": Weight(0.0146, 0.0146, _NEIGHBOURS),
-        "different": Weight(0.0215, 0.969, _ESTIMATED),
+        "typo": Weight(0.00688, 0.00688, _NEIGHBOURS),
+        "different": Weight(0.0347, 0.977, _ESTIMATED),
     },
     "address": {
         "equal": Weight(0.749, 0.00028, _ESTIMATED),
@@ -106,8 +108,8 @@ WEIGHTS: Final[dict[str, dict[str, Weight]]] = {
         "different": Weight(0.0686, 0.973, _ESTIMATED),
     },
     "city": {
-        "equal": Weight(0.774, 0.0174, _ESTIMATED),
-        "different": Weight(0.226, 0.983, _ESTIMATED),
+        "equal": Weight(0.780, 0.00122, _CITY),
+        "different": Weight(0.220, 0.999, _CITY),
     },
     "country": {
         "equal": Weight(0.99, 0.9, "m: a country rarely changes; u: most customers are Belgian"),
@@ -133,6 +135,13 @@ The ``u`` of each field's "equal" level times the customers it was counted on
 """
 MOST_COUNT_BITS: Final = 4.0
 """The most a value's count moves its weight, up or down."""
+KP_PRIOR: Final = -2.0
+"""Bits a KP candidate starts with below a Driver2 one: KP, the importer's, holds more people.
+
+An importer's customer portal holds the customers of many dealers: the sandbox's
+KP four times its Driver2. A namesake is so four times likelier there, and a KP
+candidate found by name a quarter as likely to be the record's person.
+"""
 ANOTHER_KIND: Final = WEIGHTS["legal_form"]["different"].bits
 BEST_SCORE: Final = 0.9
 """The least score of a `SearchResult.best`."""
