@@ -82,11 +82,12 @@ def match_flow(
     """
     checked = check_role(role)
     check_criteria(criteria)
-    if criteria.is_empty():
+    blocks = driver2_blocks(criteria)
+    if not blocks:  # a MatchRecord's mobile number alone is searched: it is no empty record
         raise CriteriaError("criteria", "a match needs at least one criterion")
     union = _Union(criteria)
     state = _State.UNCLEAR
-    for block in _each(driver2_blocks(criteria)):
+    for block in _each(blocks):
         if union.spent(block.query):
             break
         if block.for_a_misspelt_name and union.bears_the_last_name():
@@ -128,7 +129,9 @@ def _settled(union: _Union) -> LookupFlow[_State]:
         field = union.uncounted()[0]
         union.asked.add(field)
         query = census[field].query
-        if not union.spent(query):
+        if query in union.hits:  # a block searched the value alone: its answer counted it
+            union.counts[field] = union.hits[query]
+        elif not union.spent(query):
             first = yield from _ask(union, query, 1)
             union.add(query, [first], counted=field)
         state = union.state()
@@ -136,6 +139,8 @@ def _settled(union: _Union) -> LookupFlow[_State]:
 
 
 def _ask(union: _Union, query: Query, page: int) -> LookupFlow[Page]:
+    if query not in union.sent:  # in the order sent: a block before the narrower search
+        union.sent.append(query)
     if isinstance(query, CustomerQuery):
         union.driver2_requests += 1
         step = Step.SEARCH_DRIVER2 if page == 1 else Step.NEXT_PAGE
@@ -184,6 +189,9 @@ class _Union:
         self.found: dict[str, Candidate] = {}
         """Each candidate found, by its key."""
         self.sent: list[Query] = []
+        """Every search sent, in the order sent."""
+        self.hits: dict[Query, int] = {}
+        """How many hits each search sent had."""
         self.unread: list[tuple[int, Query | None]] = []
         """Hits of a search beyond the pages read, and the narrower search that covers them."""
         self.counts: dict[str, int] = {}
@@ -219,14 +227,12 @@ class _Union:
         self, query: Query, pages: list[Page], *, covered: Query | None = None, counted: str = ""
     ) -> None:
         """What one search found, on the pages read."""
-        if query not in self.sent:
-            self.sent.append(query)
         read = 0
         for page in pages:
             read += len(page.items)
             for candidate in candidates_of(page):
                 self.found.setdefault(candidate.driver2_number or candidate.kp_id or "", candidate)
-        hits = hits_of(pages[0])
+        hits = self.hits[query] = hits_of(pages[0])
         if counted:  # its unread hits are others with the value: the other searches found theirs
             self.counts[counted] = hits
         elif hits > read:
