@@ -34,6 +34,14 @@ EVERY_CRITERION: Final = SearchCriteria(
     postcode="9000",
     country="BE",
 )
+UNBLOCKABLE: Final = {
+    "postcode": SearchCriteria(postcode="9000"),
+    "country": SearchCriteria(country="BE"),
+    "first name": SearchCriteria(first_name="Thiemen"),
+    "postcode and country": SearchCriteria(postcode="9000", country="BE"),
+    "all three": SearchCriteria(first_name="Thiemen", postcode="9000", country="BE"),
+}
+"""Records without a value a blocking search takes: searched with them all, as R1 does."""
 
 
 def namesake() -> JSONObject:

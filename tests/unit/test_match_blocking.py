@@ -16,7 +16,7 @@ from driver2_kp import CriteriaError, CustomerQuery, PersonKind, PersonQuery
 from driver2_kp._criteria import MatchRecord, SearchCriteria
 from driver2_kp._rules import driver2_query, kp_query, kp_skip_reason
 from driver2_kp.matching._blocking import PREFIX, Block, census_blocks, driver2_blocks, kp_blocks
-from tests.unit._matching import EVERY_CRITERION, GODERIS, VAT, records
+from tests.unit._matching import EVERY_CRITERION, GODERIS, UNBLOCKABLE, VAT, records
 
 
 def shown(query: CustomerQuery | PersonQuery | None) -> str | None:
@@ -129,17 +129,7 @@ def test_a_name_search_sends_a_prefix_and_its_narrower_search_the_whole_name() -
     assert {query.name for query in narrower} == {last, first, last[:1]}
 
 
-@pytest.mark.parametrize(
-    "record",
-    [
-        SearchCriteria(postcode="9000"),
-        SearchCriteria(country="BE"),
-        SearchCriteria(first_name="Thiemen"),
-        SearchCriteria(postcode="9000", country="BE"),
-        SearchCriteria(first_name="Thiemen", postcode="9000", country="BE"),
-    ],
-    ids=["postcode", "country", "first name", "postcode and country", "all three"],
-)
+@pytest.mark.parametrize("record", UNBLOCKABLE.values(), ids=UNBLOCKABLE.keys())
 def test_r1_criteria_no_search_can_block_on_are_searched_all_together(
     record: SearchCriteria,
 ) -> None:

@@ -44,6 +44,7 @@ from tests._contract import customer, person
 from tests.unit._matching import (
     EVERY_CRITERION,
     GODERIS,
+    UNBLOCKABLE,
     VAT,
     DrawnHits,
     Finding,
@@ -197,16 +198,7 @@ def test_the_documented_example_of_match_finds_its_best() -> None:
     assert "email different" in result.matches[0].reasons
 
 
-@pytest.mark.parametrize(
-    "record",
-    [
-        SearchCriteria(postcode="9000"),
-        SearchCriteria(country="BE"),
-        SearchCriteria(first_name="Thiemen"),
-        SearchCriteria(postcode="9000", country="BE"),
-    ],
-    ids=["postcode", "country", "first name", "postcode and country"],
-)
+@pytest.mark.parametrize("record", UNBLOCKABLE.values(), ids=UNBLOCKABLE.keys())
 def test_r1_criteria_no_search_can_block_on_are_searched_all_together(
     record: SearchCriteria,
 ) -> None:

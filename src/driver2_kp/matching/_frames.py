@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 import attrs
 
 from driver2_kp._bulk import BulkItem
+from driver2_kp._candidate import Candidate
 from driver2_kp._criteria import MatchRecord
 from driver2_kp._errors import ConfigurationError, CriteriaError
 from driver2_kp._results import SearchResult
@@ -93,6 +94,8 @@ _TYPES: Final = {
 }
 """The added columns that are numbers: the others are text."""
 _EXTRA: Final = "match_frame needs pandas or polars: pip install 'driver2-kp[dataframe]'"
+_SHOWN: Final = ("driver2_number", "kp_id", "name", "first_name", "postcode")
+"""What a row shows of its leading candidate; of its best, the VAT number too."""
 Kind = Literal["pandas", "polars"]
 
 
@@ -277,25 +280,12 @@ def _outcome(result: SearchResult | None, error: Exception | None) -> dict[str, 
     if not result.matches:
         return outcome
     lead = result.matches[0]
-    candidate = lead.candidate
-    outcome.update(
-        lead_driver2_number=candidate.driver2_number,
-        lead_kp_id=candidate.kp_id,
-        lead_name=candidate.name,
-        lead_first_name=candidate.first_name,
-        lead_postcode=candidate.postcode,
-        score=lead.score,
-        margin=result.margin,
-        reasons="; ".join(lead.reasons),
-    )
-    best = result.best
-    if best is not None:
-        outcome.update(
-            best_driver2_number=best.driver2_number,
-            best_kp_id=best.kp_id,
-            best_name=best.name,
-            best_first_name=best.first_name,
-            best_postcode=best.postcode,
-            best_vat_number=best.vat_number,
-        )
+    outcome.update(_described("lead", lead.candidate, _SHOWN))
+    outcome.update(score=lead.score, margin=result.margin, reasons="; ".join(lead.reasons))
+    if result.best is not None:
+        outcome.update(_described("best", result.best, (*_SHOWN, "vat_number")))
     return outcome
+
+
+def _described(prefix: str, candidate: Candidate, fields: tuple[str, ...]) -> dict[str, object]:
+    return {f"{prefix}_{field}": getattr(candidate, field) for field in fields}
