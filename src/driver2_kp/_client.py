@@ -22,7 +22,7 @@ import httpx
 from ._attempt import ANSWER, GOING_OUT, AttemptTimeouts, bounded, phase_of
 from ._deadline import Deadline, Expired
 from ._errors import TransportError
-from ._gate import AsyncGate, GateState, Slot, SyncGate, verdict_of
+from ._gate import AsyncGate, GateState, Patience, Slot, SyncGate, verdict_of
 from ._http import (
     Authorize,
     Call,
@@ -85,6 +85,8 @@ class _Plan:
     timeouts: Timeouts
     authorize: bool
     step: str | None
+    patience: Patience | None
+    """How long the call waits while the service answers nothing, from when it began."""
 
 
 def _closed(call: Call) -> TransportError:
@@ -149,10 +151,15 @@ class _Attempt:
         return error
 
     def _given_up(self) -> Expired:
-        """The caller gave up: a request that went out leaves a ghost at the gate."""
+        """The caller gave up: a request that went out leaves a ghost at the gate.
+
+        It lasts as long as the service could still be working on it, judged
+        from the latencies it showed, never past the read timeout.
+        """
         sent = self.timeouts.sent
         if sent:
-            self.slot.ghost_until = self.began + self.plan.timeouts.longest_attempt
+            ticket, read = self.slot.ticket, self.plan.timeouts.read
+            self.slot.ghost_until = self._gate.state.ghost_until(ticket, read)
         return Expired(ANSWER if sent else GOING_OUT, sent=sent)
 
 
@@ -233,9 +240,12 @@ class _Client:
             deadline = Deadline.after(timeouts.deadline).sooner(deadline)
         assert deadline is not None
         authorize = not token and self._token_operation is not None
-        return _Plan(call, deadline, timeouts, authorize=authorize, step=step)
+        seconds = timeouts.patience
+        patience = None if seconds is None else Patience(seconds, self._gate_state.clock())
+        return _Plan(call, deadline, timeouts, authorize=authorize, step=step, patience=patience)
 
     def _flow(self, plan: _Plan) -> Flow:
+        patience, gate = plan.patience, self._gate_state
         return call_flow(
             plan.call,
             deadline=plan.deadline,
@@ -243,6 +253,7 @@ class _Client:
             retry=self._retry,
             authorize=plan.authorize,
             step=plan.step,
+            silence=None if patience is None else lambda: gate.silence(patience.since),
         )
 
     def _request(
@@ -331,7 +342,7 @@ class SyncClient(_Client):
         def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            slot = self._gate.acquire(plan.deadline)
+            slot = self._gate.acquire(plan.deadline, plan.patience)
             with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
                 request = self._request(self._http, attempt, instruction)
                 with sending():
@@ -415,7 +426,7 @@ class AsyncClient(_Client):
         async def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            slot = await self._gate.acquire(plan.deadline)
+            slot = await self._gate.acquire(plan.deadline, plan.patience)
             with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
                 request = self._request(self._http, attempt, instruction)
                 async with asyncio.timeout(max(plan.deadline.left(), 0.0)):

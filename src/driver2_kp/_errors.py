@@ -6,8 +6,9 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
     ├── ConfigurationError        settings missing or malformed (also a ValueError)
     ├── CriteriaError             refused before any request: names the field (a ValueError)
     ├── TransportError            no usable answer: connection failed or broke off
-    │   └── RequestTimeoutError   an attempt timed out (connect, read, write, pool)
-    │       └── DeadlineExceededError   the call's or lookup's deadline ran out
+    │   ├── RequestTimeoutError   an attempt timed out (connect, read, write, pool)
+    │   │   └── DeadlineExceededError   the call's or lookup's deadline ran out
+    │   └── ServiceDownError      nothing answers at all, for longer than the outage patience
     ├── APIError                  the service answered with an error status
     │   ├── BadRequestError           400: the request was refused as malformed
     │   ├── AuthenticationError       401, 403: credentials missing, wrong or without rights
@@ -53,6 +54,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseFormatError",
     "ServerError",
+    "ServiceDownError",
     "TransportError",
     "ValidationError",
     "VehicleNotFoundError",
@@ -151,6 +153,39 @@ class DeadlineExceededError(RequestTimeoutError):
         """How many requests of that step were sent."""
         self.last_error = last_error
         """The last failure of those attempts, if one failed before the deadline ran out."""
+
+
+class ServiceDownError(TransportError):
+    """The service answers nothing at all: refused connections, or nothing but failures.
+
+    Raised once that has lasted the call's outage patience (``Timeouts.patience``,
+    ``DRIVER2_OUTAGE_PATIENCE``), long before its deadline: slow is not down.
+    ``silent_for`` is how long the service has not answered, in seconds;
+    ``patience`` the patience that ran out; ``attempts`` how many requests this
+    call sent; ``last_error`` the last failure seen, which names the cause (``could not
+    connect to host:port``), if this call saw one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        endpoint: str,
+        silent_for: float,
+        patience: float,
+        attempts: int,
+        last_error: Driver2KPError | None = None,
+    ) -> None:
+        super().__init__(message, service=service, endpoint=endpoint)
+        self.silent_for = silent_for
+        """How long the service has not answered, in seconds."""
+        self.patience = patience
+        """The outage patience that ran out, in seconds."""
+        self.attempts = attempts
+        """How many requests this call sent."""
+        self.last_error = last_error
+        """The last failure this call saw, if any: it names the cause."""
 
 
 class ResponseFormatError(_ServiceError):

@@ -4,22 +4,41 @@ Driver2 is a dealer's system; a client must never flood it. Every request of a
 client, the token request included, passes its one gate. The gate lets at most
 ``max_in_flight`` through, and within that bound adapts as TCP and Netflix's
 *concurrency-limits* do, from where the service's contract says it serves
-(Driver2: 20 at once) or half the bound: additive increase while it answers,
-multiplicative decrease on 5xx and timeouts (once per round: requests sent
-before a cut do not cut again). A 429 with the limit in use is a *ceiling*
-rather than congestion: the limit stays just below it, and looks above it once
-in a while. After several failures in a row the service is taken as down: the
-gate then lets one request through at a time, a *probe*,
-spaced by a growing wait, as a circuit breaker's half-open state does, but
-callers wait their turn instead of failing. The first answer brings the limit
-back up, doubling each round (slow start) to half of where it was, then growing
-by one a round.
+(Driver2: 20 at once) or half the bound. It reads overload only from the
+signals that mean it:
+
+- **a 429**: the service takes fewer than were in flight. That is a *ceiling*,
+  not congestion: the limit stays just below it, one less for each request of
+  the same overshoot that was refused too (so that several processes sharing
+  one client id each learn their share). Once in a while the limit looks above
+  the ceiling: a round after the service took less than before, then twice as
+  long after each look refused, up to 12 rounds. A look that holds is followed
+  a round later by one twice as far (so a squeeze that ends is over within
+  about 20 rounds);
+- **latency grown over its usual level** (the median of the latest answers
+  over twice their long-run average, the gradient Vegas and Gradient2 read):
+  the limit is halved, once a round, and the new level is half accepted;
+- **a rate of failures that stands out**: 8 of the latest 20 outcomes failed
+  (5xx, timeouts, dropped connections). Then the limit is halved, once a round.
+
+An isolated 5xx or dropped connection is noise: it is retried by its caller and
+cuts nothing. While the limit is in use and none of those signals shows, it
+grows: doubling each round up to its *threshold* (slow start), then by one a
+round.
+
+When failures come at a rate that stands out, 3 of them in a row (no answer in
+between), the service is taken as down: the gate then lets
+one request through at a time, a *probe*, spaced by a growing wait, as a
+circuit breaker's half-open state does. The first answer ends it. While it
+lasts the gate knows since when the service has not answered (`silence`):
+callers with an outage patience are told `Unanswered` once it has run out.
 
 Callers beyond the limit queue in arrival order, each within its own deadline.
 A request its caller gave up on after it went out leaves a *ghost*: Driver2 may
-still be working on it, so its place stays taken for as long as the request
-could have lasted. `GateState` decides; `SyncGate` and `AsyncGate` only wait and
-wake.
+still be working on it, so its place stays taken for as long as Driver2 could
+still be working on it, judged from the latencies it showed (`ghost_span`). A
+caller whose deadline ends before the ghosts in its way are gone is told so at
+once. `GateState` decides; `SyncGate` and `AsyncGate` only wait and wake.
 """
 
 from __future__ import annotations
@@ -29,6 +48,7 @@ import contextlib
 import enum
 import heapq
 import math
+import statistics
 import threading
 import time
 from collections import deque
@@ -41,17 +61,43 @@ import httpx
 
 from ._deadline import Deadline, Expired
 
-__all__ = ["AsyncGate", "GateState", "Slot", "SyncGate", "Ticket", "Verdict", "verdict_of"]
+__all__ = [
+    "AsyncGate",
+    "GateState",
+    "Latencies",
+    "Patience",
+    "Slot",
+    "SyncGate",
+    "Ticket",
+    "Unanswered",
+    "Verdict",
+    "verdict_of",
+]
 
 FAILURES_BEFORE_PROBING: Final = 3
-"""Failures in a row (no answer in between) after which only probes are sent."""
+"""The fewest failures in a row (no answer in between) after which only probes are sent."""
+FAILURE_WINDOW: Final = 20
+"""How many of the latest outcomes the failure rate is read over."""
+FAILURES_THAT_STAND_OUT: Final = 8
+"""Failures among those that mean the service struggles: 40 %, which 10 % of noise never nears."""
 DECREASE: Final = 0.5
-"""The factor a failure or a 429 cuts the limit by."""
-PROBE_CEILING_EVERY: Final = 150
-"""Answers at the known ceiling before one request is let above it, to see if it moved."""
+"""The factor congestion (latency, a failure rate) cuts the limit by."""
+LATENCY_TOLERANCE: Final = 2.0
+"""Recent latency over its usual level beyond which the service is taken as congested."""
+RECENT_LATENCIES: Final = 16
+"""How many of the latest answers the recent latency (their median) is read over."""
+USUAL_WEIGHT: Final = 1 / 64
+"""How much each answer moves the usual latency (a long-run moving average)."""
+GHOST_MARGIN: Final = 2.0
+"""A ghost lasts this many times the longest recent latency or its own (read timeout at most)."""
+FIRST_LOOK: Final = 1.0
+"""Rounds at a newly learned ceiling before one request looks above it."""
+LONGEST_LOOK: Final = 12.0
+"""The most rounds at a ceiling between two looks above it."""
 FIRST_PROBE_WAIT: Final = 0.25
 LONGEST_PROBE_WAIT: Final = 4.0
 _WAITING: Final = "for a free slot at the gate"
+_GHOSTS: Final = "for requests given up on to end (Driver2 may still be working on them)"
 
 
 class Verdict(enum.Enum):
@@ -92,10 +138,79 @@ class Ticket:
     probe: bool
 
 
+class Unanswered(Exception):  # noqa: N818 - an event the call flow turns into its error
+    """A caller's outage patience ran out while the service answered nothing.
+
+    Never escapes: the call flow raises `ServiceDownError` for it.
+    ``silent_for`` is how long the service has not answered, in seconds.
+    """
+
+    def __init__(self, silent_for: float) -> None:
+        super().__init__(f"no answer for {silent_for:.1f} s")
+        self.silent_for = silent_for
+
+
+@attrs.frozen
+class Patience:
+    """How long one caller waits while the service answers nothing, counted from ``since``.
+
+    ``since`` is when the caller began (on the gate's clock): a caller is told
+    within ``seconds`` of its own start or of the outage's, whichever is later.
+    """
+
+    seconds: float
+    since: float
+
+
 def _probe_waits() -> Iterator[float]:
     waits = backoff.expo(factor=FIRST_PROBE_WAIT, max_value=LONGEST_PROBE_WAIT)
     next(waits)  # backoff's generators are primed before their first value
     return waits
+
+
+@attrs.define
+class Latencies:
+    """The latencies of a service's answers: recent and usual levels, the longest of late.
+
+    >>> latencies = Latencies()
+    >>> for seconds in [0.2] * 16 + [0.5] * 16:
+    ...     latencies.add(seconds)
+    >>> latencies.grown()  # the median of the latest 16 over twice the long-run average
+    True
+    """
+
+    recent: deque[float] = attrs.field(factory=lambda: deque(maxlen=RECENT_LATENCIES))
+    usual: float | None = None
+    """The long-run moving average, ``None`` before any answer."""
+
+    def add(self, seconds: float) -> None:
+        """Learn one answer's latency."""
+        self.recent.append(seconds)
+        self.usual = (
+            seconds if self.usual is None else self.usual + USUAL_WEIGHT * (seconds - self.usual)
+        )
+
+    def grown(self) -> bool:
+        """Whether the recent latency stands above its usual level (once enough are known)."""
+        if self.usual is None or len(self.recent) < RECENT_LATENCIES:
+            return False
+        return statistics.median(self.recent) > LATENCY_TOLERANCE * self.usual
+
+    def accept(self) -> None:
+        """After a cut, take half the way to the recent level as usual: a new pace is learned."""
+        if self.usual is not None and self.recent:
+            self.usual = (self.usual + statistics.median(self.recent)) / 2
+
+    def ghost_span(self, ran: float, bound: float) -> float:
+        """How long after it began a request given up on after ``ran`` s may keep the service busy.
+
+        Twice the longest of the recent latencies and of ``ran`` (the service is
+        slower than it was, if the request outlasted them), never more than
+        ``bound`` (the read timeout); ``bound`` while no latency is known.
+        """
+        if not self.recent:
+            return bound
+        return min(GHOST_MARGIN * max(*self.recent, ran), bound)
 
 
 @attrs.define
@@ -124,7 +239,9 @@ class GateState:
     """Below it, the limit doubles each round (slow start); above, it grows by one."""
     in_flight: int = 0
     failures: int = 0
-    """Failures in a row."""
+    """Failures in a row (no answer in between)."""
+    silent_since: float | None = None
+    """Since when the service has answered nothing but failures; ``None`` while it answers."""
     probing: bool = False
     """Whether the service is taken as down: one probe at a time."""
     probe_at: float = 0.0
@@ -133,6 +250,25 @@ class GateState:
     """The most the service took before it answered 429, once known; above it, rarely."""
     at_ceiling: int = 0
     """Answers since the limit reached the ceiling, towards the next look above it."""
+    look_after: float = LONGEST_LOOK
+    """Rounds at the ceiling before the next look above it."""
+    rise: float = 1.0
+    """How far the next look above the ceiling goes."""
+    looked_from: float | None = None
+    """The ceiling before the latest look above it, until a 429 or the next look."""
+    latencies: Latencies = attrs.field(factory=Latencies, repr=False)
+    _heard_at: float = -math.inf
+    """When the service last answered."""
+    _looked_at: float = -math.inf
+    """When the latest look above the ceiling began."""
+    _squeeze: float = -math.inf
+    """When the current overshoot's first 429 came."""
+    _peak: int = 0
+    """The most in flight in the current overshoot."""
+    _refused: int = 0
+    """Requests of the current overshoot refused so far."""
+    _outcomes: deque[bool] = attrs.field(factory=lambda: deque(maxlen=FAILURE_WINDOW), repr=False)
+    """The latest outcomes, ``True`` for a failure."""
     _probe_waits: Iterator[float] = attrs.field(factory=_probe_waits, repr=False)
     _ghosts: list[float] = attrs.field(factory=list, repr=False)
     """When each request given up on after it went out stops counting (a heap)."""
@@ -175,17 +311,38 @@ class GateState:
             heapq.heappop(self._ghosts)
             self.in_flight -= 1
 
-    def pause(self, waiter: object, deadline: Deadline) -> float:
+    def silence(self, since: float = -math.inf) -> float:
+        """Seconds the service has answered nothing but failures, counted from ``since`` at most.
+
+        0 while it answers.
+        """
+        if self.silent_since is None:
+            return 0.0
+        return max(self.clock() - max(self.silent_since, since), 0.0)
+
+    def pause(self, waiter: object, deadline: Deadline, patience: Patience | None = None) -> float:
         """How long ``waiter`` waits before asking again, 0 once it may start.
 
         Never past its deadline: `Expired` once that has passed, even if its turn
-        has come (a request sent then could not be waited for).
+        has come (a request sent then could not be waited for), and at once when
+        only ghosts stand in its way and the first of them ends after it. With a
+        ``patience``, `Unanswered` once the service, taken as down, has answered
+        nothing for that long.
         """
         left = deadline.left()
         if left <= 0:
             raise Expired(_WAITING)
         wait = self.turn(waiter)
-        return 0.0 if wait <= 0 else min(wait, left)
+        if wait <= 0:
+            return 0.0
+        if self._ghosts and len(self._ghosts) == self.in_flight and wait > left:
+            raise Expired(_GHOSTS)  # nothing alive can free a place in time
+        if patience is not None and self.probing:
+            silent = self.silence(patience.since)
+            if silent >= patience.seconds:
+                raise Unanswered(self.silence())
+            wait = min(wait, patience.seconds - silent)
+        return min(wait, left)
 
     # --- requests -----------------------------------------------------------------
 
@@ -193,6 +350,11 @@ class GateState:
         """Let one request through."""
         self.in_flight += 1
         return Ticket(self.clock(), self.in_flight, self.probing)
+
+    def ghost_until(self, ticket: Ticket, bound: float) -> float:
+        """Until when a request given up on now keeps its place: see `Latencies.ghost_span`."""
+        ran = self.clock() - ticket.started
+        return ticket.started + self.latencies.ghost_span(ran, bound)
 
     def finish(self, ticket: Ticket, verdict: Verdict, *, ghost_until: float | None = None) -> None:
         """Learn from a request's outcome.
@@ -206,47 +368,92 @@ class GateState:
         else:
             self.in_flight -= 1
         if verdict is Verdict.ANSWERED:
-            self._answered(busy)
-        elif verdict is not Verdict.UNKNOWN:
-            self._refused(ticket, verdict)
+            self._answered(ticket, busy)
+        elif verdict is Verdict.OVERLOADED:
+            self._heard()
+            self._overloaded(ticket, busy)
+        elif verdict is Verdict.FAILED:
+            self._failed(ticket)
         elif ticket.probe:
             self.probe_at = self.clock()  # nothing learned: the next probe may go at once
 
-    def _answered(self, busy: int) -> None:
+    def _heard(self) -> None:
+        """The service answered (a 429 included): it is up."""
         self.failures = 0
+        self.silent_since = None
+        self._heard_at = self.clock()
+        self._outcomes.append(False)
         if self.probing:
             self.probing = False
             self._probe_waits = _probe_waits()
+
+    def _cut(self, now: float) -> None:
+        self.threshold = max(self.limit * DECREASE, 1.0)
+        self.limit = self.threshold
+        self.last_cut = now
+
+    def _answered(self, ticket: Ticket, busy: int) -> None:
+        self._heard()
+        now = self.clock()
+        self.latencies.add(now - ticket.started)
         # Grow only when the limit was used: an idle gate learns nothing.
         if busy * 2 < self.limit:
+            return
+        if self.latencies.grown() and ticket.started >= self.last_cut:
+            self._cut(now)  # the service slows under the load: congestion
+            self.latencies.accept()
             return
         step = 1.0 if self.limit < self.threshold else 1.0 / self.limit
         grown = min(self.limit + step, float(self.max_in_flight))
         if self.ceiling is not None and grown > self.ceiling:
             # At the ceiling, look above it once in a while: the service may take more now.
-            self.at_ceiling += 1
-            if self.at_ceiling >= PROBE_CEILING_EVERY:
+            # Only requests sent since the latest look say whether it held.
+            self.at_ceiling += ticket.started >= self._looked_at
+            if self.looked_from is not None and self.at_ceiling >= self.ceiling:
+                # A round above where it was, and no 429: the look held. Look further, sooner.
+                self.looked_from = None
+                self.look_after = FIRST_LOOK
+                self.rise = min(self.rise * 2, max(self.ceiling / 2, 1.0))
+            if self.at_ceiling >= self.look_after * self.ceiling:
                 self.at_ceiling = 0
-                self.ceiling += 1
+                self._looked_at = now
+                self.looked_from = self.ceiling
+                self.ceiling = min(self.ceiling + self.rise, float(self.max_in_flight))
+                self.threshold = max(self.threshold, self.ceiling)  # fill it at once
             grown = min(grown, self.ceiling)
         self.limit = grown
 
-    def _refused(self, ticket: Ticket, verdict: Verdict) -> None:
+    def _overloaded(self, ticket: Ticket, busy: int) -> None:
+        """A 429: the service took fewer than were in flight; stay just below, not at half."""
         now = self.clock()
-        if verdict is Verdict.OVERLOADED and ticket.in_flight >= int(self.limit):
-            # A 429 with the limit in use: the service takes fewer than were in flight.
-            # Stay just below that, not at half: it is a ceiling, not a congestion.
-            self.ceiling = max(ticket.in_flight - 1.0, 1.0)
-            self.limit = self.threshold = min(self.limit, self.ceiling)
-            self.at_ceiling = 0
-            self.last_cut = now
-        elif ticket.started >= self.last_cut:  # sent knowing the last cut: cut again
-            self.threshold = max(self.limit * DECREASE, 1.0)
-            self.limit = self.threshold
-            self.last_cut = now
-        if verdict is Verdict.FAILED:
-            self.failures += 1
-        if ticket.probe or (not self.probing and self.failures >= FAILURES_BEFORE_PROBING):
+        if ticket.started <= self._squeeze:  # sent before the overshoot was known: one of it
+            self._peak = max(self._peak, busy)
+            self._refused += 1
+        else:
+            self._squeeze, self._peak, self._refused = now, busy, 1
+            if self.looked_from is not None:  # the latest look above went too far
+                self.look_after = min(self.look_after * 2, LONGEST_LOOK)
+            else:  # the service takes less than it did: find where, then look often
+                self.look_after = FIRST_LOOK
+            self.looked_from = None
+            self.rise = 1.0
+        ceiling = max(float(self._peak - self._refused), 1.0)
+        self.ceiling = ceiling if self.ceiling is None else min(self.ceiling, ceiling)
+        self.limit = self.threshold = min(self.limit, self.ceiling)
+        self.at_ceiling = 0
+        self.last_cut = now
+
+    def _failed(self, ticket: Ticket) -> None:
+        now = self.clock()
+        self.failures += 1
+        if self.silent_since is None:  # silent since it last answered, or this request went out
+            self.silent_since = max(ticket.started, self._heard_at)
+        self._outcomes.append(True)
+        struggling = sum(self._outcomes) >= FAILURES_THAT_STAND_OUT
+        if struggling and ticket.started >= self.last_cut:
+            self._cut(now)  # failures at a rate that stands out: the service struggles
+        down = struggling and self.failures >= FAILURES_BEFORE_PROBING
+        if ticket.probe or (not self.probing and down):
             self.probing = True
             self.limit = 1.0
             self.ceiling = None  # it was failing: what it took before says little now
@@ -270,13 +477,16 @@ class SyncGate:
         self.state = state
         self._changed = threading.Condition()
 
-    def acquire(self, deadline: Deadline) -> Slot:
-        """Wait for this caller's turn, then take a place in flight; `Expired` if none came."""
+    def acquire(self, deadline: Deadline, patience: Patience | None = None) -> Slot:
+        """Wait for this caller's turn, then take a place in flight.
+
+        `Expired` if none came in time; `Unanswered` once ``patience`` ran out.
+        """
         me = object()
         with self._changed:
             self.state.join(me)
             try:
-                while (pause := self.state.pause(me, deadline)) > 0:
+                while (pause := self.state.pause(me, deadline, patience)) > 0:
                     self._changed.wait(pause)
             finally:
                 self.state.leave(me)
@@ -303,12 +513,12 @@ class AsyncGate:
                 waker.set_result(None)
         self._wakers.clear()
 
-    async def acquire(self, deadline: Deadline) -> Slot:
-        """Wait for this task's turn, then take a place in flight; `Expired` if none came."""
+    async def acquire(self, deadline: Deadline, patience: Patience | None = None) -> Slot:
+        """Wait for this task's turn, then take a place in flight: see `SyncGate.acquire`."""
         me = object()
         self.state.join(me)
         try:
-            while (pause := self.state.pause(me, deadline)) > 0:
+            while (pause := self.state.pause(me, deadline, patience)) > 0:
                 waker = asyncio.get_running_loop().create_future()
                 self._wakers.add(waker)
                 try:

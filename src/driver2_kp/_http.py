@@ -9,17 +9,20 @@ clients share every decision.
 Transient failures are retried until the deadline runs out (or the policy's
 optional cap on attempts is reached); when the deadline ends the call, the
 error is a `DeadlineExceededError` naming the deadline, the step and the
-attempts.
+attempts. Slow is not down: when the service answers nothing at all for the
+call's outage patience (``Timeouts.patience``), the call ends sooner, with a
+`ServiceDownError` that names the last failure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from http import HTTPStatus
-from typing import Final, Generic, TypeAlias, TypeVar
+from typing import Final, Generic, TypeAlias, TypedDict, TypeVar
 
 import attrs
 import httpx
@@ -41,9 +44,11 @@ from ._errors import (
     RequestTimeoutError,
     ResponseFormatError,
     ServerError,
+    ServiceDownError,
     TransportError,
     ValidationError,
 )
+from ._gate import Unanswered
 from ._logs import personal_data_logged
 from ._retry import RetryPolicy, Timeouts, parse_retry_after
 from ._settings import Secret
@@ -59,6 +64,7 @@ __all__ = [
     "api_error",
     "call_flow",
     "deadline_error",
+    "down_error",
     "json_body",
     "run_async",
     "run_sync",
@@ -312,6 +318,32 @@ def deadline_error(
     )
 
 
+def down_error(
+    call: Call,
+    *,
+    silent_for: float,
+    patience: float,
+    attempts: int,
+    last: Driver2KPError | None = None,
+) -> ServiceDownError:
+    """The error for a service that answered nothing for longer than the outage patience."""
+    tried = _plural(attempts, "attempt")
+    if last is not None:
+        tried += f"; the last failed: {last}"
+    else:
+        tried += ", waiting for the probes of other calls"
+    return ServiceDownError(
+        f"{call.service} does not answer: nothing but failures for {silent_for:.1f} s, "
+        f"longer than the outage patience of {patience:g} s ({tried})",
+        service=call.service,
+        endpoint=call.endpoint,
+        silent_for=silent_for,
+        patience=patience,
+        attempts=attempts,
+        last_error=last,
+    )
+
+
 def _log(call: Call, outcome: Outcome, took: float, attempt: int) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
@@ -329,6 +361,43 @@ def _log(call: Call, outcome: Outcome, took: float, attempt: int) -> None:
     )
 
 
+def _patience_left(timeouts: Timeouts, silence: Callable[[], float] | None) -> float:
+    """Seconds of outage patience left; ``inf`` while the service answers, or without one."""
+    if timeouts.patience is None or silence is None:
+        return math.inf
+    silent = silence()
+    return timeouts.patience - silent if silent > 0 else math.inf
+
+
+class _Stop(TypedDict):
+    deadline: Deadline
+    timeouts: Timeouts
+    step: str
+
+
+def _stopped(
+    call: Call,
+    why: Expired | Unanswered,
+    *,
+    deadline: Deadline,
+    timeouts: Timeouts,
+    step: str,
+    attempts: int,
+    last: Driver2KPError | None,
+) -> DeadlineExceededError | ServiceDownError:
+    """The error of a call stopped by its deadline, or by its outage patience."""
+    if isinstance(why, Unanswered):
+        assert timeouts.patience is not None
+        patience = timeouts.patience
+        return down_error(
+            call, silent_for=why.silent_for, patience=patience, attempts=attempts, last=last
+        )
+    attempts += why.sent
+    return deadline_error(
+        call, deadline, step=step, attempts=attempts, waiting=why.waiting, last=last
+    )
+
+
 def call_flow(
     call: Call,
     *,
@@ -337,6 +406,7 @@ def call_flow(
     retry: RetryPolicy,
     authorize: bool = False,
     step: str | None = None,
+    silence: Callable[[], float] | None = None,
 ) -> Flow:
     """Decide the attempts of one call; see the module docstring.
 
@@ -345,7 +415,11 @@ def call_flow(
     the time left ends the call at once, a backoff is cut to half the time left.
     With ``authorize``, a bearer token is asked for first, and a 401 asks for a
     new one and repeats the request once. ``step`` names what the call does in a
-    deadline error (``call.step`` if not given).
+    deadline error (``call.step`` if not given). ``silence`` says how long the
+    service has answered nothing since this call began (its gate knows, from
+    every call's outcomes); past ``timeouts.patience`` the call ends with
+    `ServiceDownError`, and no backoff waits beyond it. The shell raises
+    `Unanswered` when that patience ran out while it waited at the gate.
     """
     step = step or call.step
     attempts = 0
@@ -353,6 +427,7 @@ def call_flow(
     refused: str | None = None
     last: Driver2KPError | None = None
     waits = retry.backoff_waits()
+    stop: _Stop = {"deadline": deadline, "timeouts": timeouts, "step": step}
     while True:
         if authorize and token is None:
             answer = yield Authorize(refused)
@@ -364,11 +439,8 @@ def call_flow(
             raise deadline_error(call, deadline, step=step, attempts=attempts, last=last) from last
         started = time.monotonic()
         outcome = yield Send(timeouts.per_attempt, attempts + 1, token)
-        if isinstance(outcome, Expired):
-            attempts += outcome.sent
-            raise deadline_error(
-                call, deadline, step=step, attempts=attempts, waiting=outcome.waiting, last=last
-            ) from last
+        if isinstance(outcome, Expired | Unanswered):  # the shell stopped waiting
+            raise _stopped(call, outcome, **stop, attempts=attempts, last=last) from last
         attempts += 1
         _log(call, outcome, time.monotonic() - started, attempts)
         error = _error(call, outcome)
@@ -384,6 +456,10 @@ def call_flow(
         if capped or not _retryable(call, outcome, error):
             raise error from cause
         last = error
+        patience_left = _patience_left(timeouts, silence)
+        if patience_left <= 0:
+            why = Unanswered(timeouts.patience - patience_left if timeouts.patience else 0.0)
+            raise _stopped(call, why, **stop, attempts=attempts, last=error) from error
         # The server's delay is waited as given: no jitter shortens it.
         asked = error.retry_after if isinstance(error, RateLimitError) else None
         if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
@@ -396,6 +472,7 @@ def call_flow(
         if retry.wait:
             # A backoff longer than the time left is cut to half of it: one more try fits.
             wait = asked if asked is not None else min(next(waits), left / 2)
+            wait = min(wait, patience_left)  # no wait past the outage patience
             if wait > 0:
                 yield Sleep(wait)
 
@@ -424,7 +501,7 @@ def run_sync(
                     time.sleep(instruction.seconds)
                 else:
                     outcome = send(instruction)
-        except (httpx.RequestError, Driver2KPError, Expired) as err:
+        except (httpx.RequestError, Driver2KPError, Expired, Unanswered) as err:
             outcome = err
         try:
             instruction = flow.send(outcome)
@@ -454,7 +531,7 @@ async def run_async(
                     await asyncio.sleep(instruction.seconds)
                 else:
                     outcome = await send(instruction)
-        except (httpx.RequestError, Driver2KPError, Expired) as err:
+        except (httpx.RequestError, Driver2KPError, Expired, Unanswered) as err:
             outcome = err
         try:
             instruction = flow.send(outcome)

@@ -6,7 +6,7 @@ import email.utils
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import backoff
@@ -29,6 +29,12 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
     check_seconds(attribute.name, value)
 
 
+def _patience(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    # Attribute[Any]: attrs' plugin types the field by its default, a float.
+    if value is not None:
+        check_seconds(attribute.name, value)
+
+
 @attrs.frozen(kw_only=True)
 class Timeouts:
     """How long one call may take, in seconds.
@@ -36,10 +42,16 @@ class Timeouts:
     ``connect``, ``read``, ``write`` and ``pool`` bound each attempt (``read`` is
     per chunk received, as in httpx); ``deadline`` bounds the whole call, retries
     and waits included: the caller stops waiting then, whatever the attempt is
-    doing. Defaults suit Driver2, which can take 30 s to answer:
+    doing. ``patience`` is the *outage patience*: while the service answers,
+    slowly or with errors, a call waits and retries up to its deadline; when it
+    answers nothing at all (refused connections, or nothing but failures), the
+    call ends with `ServiceDownError` once that has lasted ``patience`` seconds
+    (counted from the call's start at the earliest). ``None`` waits outages out,
+    up to the deadline: for overnight jobs. Defaults suit Driver2, which can
+    take 30 s to answer:
 
     >>> Timeouts()
-    Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=300.0)
+    Timeouts(connect=10.0, read=60.0, write=30.0, pool=10.0, deadline=300.0, patience=15.0)
 
     A value that is not a number of seconds above zero raises `ConfigurationError`.
     Change one with ``attrs.evolve(timeouts, read=120.0)``.
@@ -50,6 +62,7 @@ class Timeouts:
     write: float = attrs.field(default=30.0, validator=_positive)
     pool: float = attrs.field(default=10.0, validator=_positive)
     deadline: float = attrs.field(default=300.0, validator=_positive)
+    patience: float | None = attrs.field(default=15.0, validator=_patience)
 
     @property
     def per_attempt(self) -> httpx.Timeout:
@@ -67,9 +80,11 @@ class Timeouts:
 
 
 DRIVER2_TIMEOUTS: Final = Timeouts()
-"""Driver2's defaults: generous, it is slow (60 s read, 5 minutes a call)."""
-KP_TIMEOUTS: Final = Timeouts(connect=5.0, read=10.0, write=10.0, pool=5.0, deadline=30.0)
-"""KP's defaults: it answers in well under a second."""
+"""Driver2's defaults: generous, it is slow (60 s read, 5 minutes a call); down: 15 s."""
+KP_TIMEOUTS: Final = Timeouts(
+    connect=5.0, read=10.0, write=10.0, pool=5.0, deadline=30.0, patience=10.0
+)
+"""KP's defaults: it answers in well under a second; down: told within 10 s."""
 
 
 def _attempts(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:

@@ -135,9 +135,12 @@ class Settings:
     kp_api_key: Secret = attrs.field(converter=_to_secret, validator=_header_secret)
     """The KP API key, sent as ``X-API-Key``."""
     driver2_timeouts: Timeouts = DRIVER2_TIMEOUTS
-    """Per-attempt timeouts and the deadline of a Driver2 call (60 s read, 300 s a call)."""
+    """Per-attempt timeouts, the deadline and the outage patience of a Driver2 call.
+
+    60 s read, 300 s a call, told within 15 s when Driver2 answers nothing.
+    """
     kp_timeouts: Timeouts = KP_TIMEOUTS
-    """Per-attempt timeouts and the deadline of a KP call (10 s read, 30 s a call)."""
+    """Per-attempt timeouts, the deadline and the outage patience of a KP call (10 s read, 30 s)."""
     retry: RetryPolicy = DEFAULT_RETRY
     """When to retry a failed call, and how long to wait first (until the deadline)."""
     driver2_max_in_flight: int = attrs.field(default=32, validator=_in_flight)
@@ -158,6 +161,8 @@ class Settings:
         "DRIVER2_DEADLINE": ("driver2_timeouts", "deadline"),
         "KP_READ_TIMEOUT": ("kp_timeouts", "read"),
         "KP_DEADLINE": ("kp_timeouts", "deadline"),
+        "DRIVER2_OUTAGE_PATIENCE": ("driver2_timeouts", "patience"),
+        "KP_OUTAGE_PATIENCE": ("kp_timeouts", "patience"),
     }
     """Optional environment variables `from_env` reads: seconds, for (settings, timeout)."""
     LIMIT_VARS: ClassVar[dict[str, str]] = {

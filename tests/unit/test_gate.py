@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import threading
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,11 +16,12 @@ from driver2_kp._deadline import Expired
 from driver2_kp._gate import (
     FIRST_PROBE_WAIT,
     LONGEST_PROBE_WAIT,
-    PROBE_CEILING_EVERY,
     AsyncGate,
     GateState,
+    Patience,
     SyncGate,
     Ticket,
+    Unanswered,
     Verdict,
     verdict_of,
 )
@@ -102,41 +105,69 @@ def test_an_idle_gate_does_not_grow() -> None:
     assert state.limit == 16
 
 
-# --- multiplicative decrease, once a round --------------------------------------------
+# --- noise is not congestion ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("verdict", [Verdict.OVERLOADED, Verdict.FAILED])
-def test_a_429_or_a_failure_halves_the_limit(verdict: Verdict) -> None:
+def run_rounds(
+    state: GateState,
+    clock: FakeClock,
+    rounds: int,
+    *,
+    capacity: int | None = None,
+    fails: Callable[[int], bool] = lambda _: False,
+    latency: float = 0.2,
+) -> tuple[list[float], int, int]:
+    """Rounds at full use: each request is answered ``latency`` later, refused past ``capacity``.
+
+    ``fails(n)`` says whether the n-th request of the run fails (a 5xx). Returns
+    the limit after each round, the requests sent and the 429s among them.
+    """
+    limits, sent, refused = [], 0, 0
+    for _ in range(rounds):
+        tickets = start(state, int(state.limit))
+        over = tickets[capacity:] if capacity is not None else []
+        for ticket in over:  # a 429 comes back at once
+            state.finish(ticket, Verdict.OVERLOADED)
+        clock.now += latency
+        for ticket in tickets[: len(tickets) - len(over)]:
+            sent += 1
+            state.finish(ticket, Verdict.FAILED if fails(sent) else Verdict.ANSWERED)
+        sent += len(over)
+        refused += len(over)
+        limits.append(state.limit)
+    return limits, sent, refused
+
+
+def test_a_lone_failure_cuts_nothing() -> None:
     state, clock = gate(32)
     (ticket,) = start(state)
     clock.now += 1
-    state.finish(ticket, verdict)
-    assert state.limit == 8
+    state.finish(ticket, Verdict.FAILED)
+    assert (state.limit, state.probing) == (16.0, False)
 
 
-def test_refusals_of_requests_sent_before_a_cut_do_not_cut_again() -> None:
+def test_ten_percent_of_failures_never_lower_the_limit() -> None:
     state, clock = gate(32)
-    tickets = start(state, 12)
-    clock.now += 1
-    for ticket in tickets[:2]:  # two 429s (no failure in a row to count)
-        state.finish(ticket, Verdict.OVERLOADED)
-    assert state.limit == 8  # one cut for the whole round
-    for ticket in tickets[2:]:
-        state.finish(ticket, Verdict.UNKNOWN)
-    (later,) = start(state)
-    clock.now += 1
-    state.finish(later, Verdict.OVERLOADED)
-    assert state.limit == 4  # sent knowing the cut: cut again
-
-
-def test_a_429_alone_never_takes_the_service_for_down() -> None:
-    state, clock = gate(32)
-    for _ in range(10):
-        (ticket,) = start(state)
-        clock.now += 1
-        state.finish(ticket, Verdict.OVERLOADED)
+    # every tenth request fails, 3 in a row once in a while: noise, however it falls
+    limits, _, _ = run_rounds(state, clock, 40, fails=lambda n: n % 10 == 0 or n % 97 < 3)
+    assert min(limits) >= 16.0
     assert not state.probing
-    assert state.limit == 1
+
+
+def test_failures_at_a_rate_that_stands_out_halve_the_limit_once_a_round() -> None:
+    state, clock = gate(32)
+    limits, _, _ = run_rounds(state, clock, 1, fails=lambda n: n % 2 == 0)  # half of them
+    assert limits == [pytest.approx(8.0, abs=0.5)]  # 16 halved once, though 8 failed then
+    assert not state.probing  # answers came between the failures: it is up
+
+
+def test_latency_grown_over_its_usual_level_halves_the_limit_then_is_accepted() -> None:
+    state, clock = gate(32)
+    run_rounds(state, clock, 6, latency=0.2)
+    before = state.limit
+    limits, _, _ = run_rounds(state, clock, 6, latency=0.6)
+    assert limits[0] < before * 0.6  # halved in the first slow round
+    assert limits == sorted(limits)  # the slower pace half accepted: no cut after cut
 
 
 # --- a ceiling learned from 429s ------------------------------------------------------
@@ -149,41 +180,80 @@ def test_a_429_with_the_limit_in_use_sets_a_ceiling_just_below_not_half() -> Non
     assert (state.ceiling, state.limit) == (15.0, 15.0)
 
 
-def test_at_the_ceiling_one_request_looks_above_it_every_so_many_answers() -> None:
-    state = GateState(32, start_at=20, clock=FakeClock(100.0))
-    assert (state.limit, state.ceiling) == (20.0, 20.0)  # what the contract says
-    answered = 0
-    while state.limit == 20.0:
-        for ticket in start(state, 20):
-            state.finish(ticket, Verdict.ANSWERED)
-            answered += 1
-    assert state.ceiling == 21.0  # one step above, after the set number of answers at 20
-    assert 20.0 < state.limit <= 21.0
-    assert PROBE_CEILING_EVERY <= answered < PROBE_CEILING_EVERY + 40
+def test_each_429_of_one_overshoot_lowers_the_ceiling_by_one_more() -> None:
+    state, clock = gate(32)
+    tickets = start(state, 16)
+    clock.now += 0.2
+    for ticket in tickets[-6:]:  # another process took 6 of the service's places
+        state.finish(ticket, Verdict.OVERLOADED)
+    assert (state.ceiling, state.limit) == (10.0, 10.0)  # its share: 16 - 6
 
 
-def test_probing_forgets_the_ceiling() -> None:
-    state = GateState(32, start_at=20, clock=FakeClock(100.0))
-    clock = state.clock
-    assert isinstance(clock, FakeClock)
-    fail_three(state, clock)
-    assert state.probing
-    assert state.ceiling is None
+def test_a_429_alone_never_takes_the_service_for_down() -> None:
+    state, clock = gate(32)
+    for _ in range(10):
+        (ticket,) = start(state)
+        clock.now += 1
+        state.finish(ticket, Verdict.OVERLOADED)
+    assert not state.probing
+    assert state.limit == 1
 
 
-# --- probing while the service fails --------------------------------------------------
+def test_at_the_contracts_ceiling_a_look_above_comes_once_in_so_many_rounds() -> None:
+    state, clock = GateState(32, start_at=20, clock=FakeClock(100.0)), FakeClock(100.0)
+    state.clock = clock
+    limits, sent, refused = run_rounds(state, clock, 200, capacity=20)
+    assert refused / sent <= 0.01  # looks above are rare once they fail
+    assert min(limits) >= 19.0
+    assert max(limits) <= 21.0
 
 
-def fail_three(state: GateState, clock: FakeClock) -> None:
-    for ticket in start(state, 3):
+def test_after_a_squeeze_the_limit_is_back_near_capacity_within_20_latencies() -> None:
+    state, clock = GateState(32, start_at=20, clock=FakeClock(100.0)), FakeClock(100.0)
+    state.clock = clock
+    run_rounds(state, clock, 40, capacity=5)  # squeezed: the service took 5
+    assert state.limit <= 5.0
+    limits, _, refused = run_rounds(state, clock, 20, capacity=20)  # 20 latencies after
+    assert 18.0 <= limits[-1] <= 21.0  # 90 % of 20, and settled
+    assert refused <= 15  # the last look of the climb goes past it, once
+
+
+def test_two_processes_on_one_client_id_learn_their_shares_in_a_round() -> None:
+    clock = FakeClock(100.0)
+    ours, theirs = (GateState(32, start_at=20, clock=clock) for _ in range(2))
+    totals = []
+    for _ in range(50):
+        mine, others = start(ours, int(ours.limit)), start(theirs, int(theirs.limit))
+        # the service takes 20 of both, in the order they came: one of each in turn
+        pairs = itertools.zip_longest([(ours, t) for t in mine], [(theirs, t) for t in others])
+        arrivals = [arrival for pair in pairs for arrival in pair if arrival is not None]
+        for gate_, ticket in arrivals[20:]:  # a 429 comes back at once
+            gate_.finish(ticket, Verdict.OVERLOADED)
+        clock.now += 0.2
+        for gate_, ticket in arrivals[:20]:
+            gate_.finish(ticket, Verdict.ANSWERED)
+        totals.append(ours.limit + theirs.limit)
+    assert totals[0] == pytest.approx(20.0, abs=0.5)  # each refused 10 of 20: a share of 10
+    assert max(totals) <= 22.0
+
+
+# --- down is not slow -----------------------------------------------------------------
+
+
+def fail_until_down(state: GateState, clock: FakeClock) -> int:
+    """Fail requests one after the other until the gate takes the service as down."""
+    failed = 0
+    while not state.probing:
+        (ticket,) = start(state)
         clock.now += 0.01
         state.finish(ticket, Verdict.FAILED)
+        failed += 1
+    return failed
 
 
-def test_three_failures_in_a_row_send_only_spaced_probes() -> None:
+def test_failures_at_a_rate_that_stands_out_and_in_a_row_send_only_spaced_probes() -> None:
     state, clock = gate(32)
-    fail_three(state, clock)
-    assert state.probing
+    assert fail_until_down(state, clock) == 8  # 8 of the latest 20, with no answer between
     assert waits(state) == pytest.approx(FIRST_PROBE_WAIT)
     clock.now += FIRST_PROBE_WAIT
     (probe,) = start(state)
@@ -191,9 +261,49 @@ def test_three_failures_in_a_row_send_only_spaced_probes() -> None:
     assert waits(state) == math.inf  # one probe at a time
 
 
+def test_three_failures_in_a_row_among_answers_are_not_an_outage() -> None:
+    state, clock = gate(4)
+    run_rounds(state, clock, 10)
+    for ticket in start(state, 3):
+        clock.now += 0.01
+        state.finish(ticket, Verdict.FAILED)
+    assert not state.probing  # 3 of the latest 20 failed: noise that fell together
+
+
+def test_the_gate_knows_since_when_the_service_has_not_answered() -> None:
+    state, clock = gate(32)
+    assert state.silence() == 0.0
+    (ticket,) = start(state)
+    clock.now += 2.0
+    state.finish(ticket, Verdict.FAILED)
+    clock.now += 1.0
+    assert state.silence() == pytest.approx(3.0)  # since that request went out
+    assert state.silence(since=clock.now - 0.5) == pytest.approx(0.5)  # or the caller began
+    (ticket,) = start(state)
+    state.finish(ticket, Verdict.ANSWERED)
+    assert state.silence() == 0.0
+
+
+def test_a_waiter_out_of_patience_is_told_the_service_does_not_answer() -> None:
+    state, clock = gate(32)
+    patience = Patience(15.0, since=clock.now)
+    fail_until_down(state, clock)
+    clock.now += waits(state)
+    (probe,) = start(state)  # a probe is out: the next caller waits for it
+    me = object()
+    state.join(me)
+    assert state.pause(me, Deadline.after(300.0, clock=clock), patience) <= 15.0
+    clock.now += 15.0
+    with pytest.raises(Unanswered) as told:
+        state.pause(me, Deadline.after(300.0, clock=clock), patience)
+    assert told.value.silent_for >= 15.0
+    state.leave(me)
+    state.finish(probe, Verdict.FAILED)
+
+
 def test_the_wait_between_failed_probes_doubles_up_to_its_longest() -> None:
     state, clock = gate(32)
-    fail_three(state, clock)
+    fail_until_down(state, clock)
     spacing = []
     for _ in range(7):
         clock.now += waits(state)
@@ -207,11 +317,12 @@ def test_the_wait_between_failed_probes_doubles_up_to_its_longest() -> None:
 def test_an_answered_probe_ends_probing_and_the_limit_climbs_back_by_slow_start() -> None:
     state, clock = gate(32)
     tickets = start(state, 16)
-    for ticket in tickets[:3]:
+    for ticket in tickets[:8]:
         clock.now += 0.01
         state.finish(ticket, Verdict.FAILED)
-    for ticket in tickets[3:]:
+    for ticket in tickets[8:]:
         state.finish(ticket, Verdict.UNKNOWN)
+    # 8 of the latest outcomes failed: a rate that stands out halved the threshold
     assert (state.probing, state.limit, state.threshold) == (True, 1.0, 8.0)
     clock.now += waits(state)
     (probe,) = start(state)
@@ -229,7 +340,7 @@ def test_an_answered_probe_ends_probing_and_the_limit_climbs_back_by_slow_start(
 
 def test_a_probe_that_learned_nothing_lets_the_next_go_at_once() -> None:
     state, clock = gate(32)
-    fail_three(state, clock)
+    fail_until_down(state, clock)
     clock.now += waits(state)
     (probe,) = start(state)
     state.finish(probe, Verdict.UNKNOWN)
@@ -238,9 +349,44 @@ def test_a_probe_that_learned_nothing_lets_the_next_go_at_once() -> None:
 
 def test_without_spacing_probes_follow_each_other_at_once() -> None:
     state, clock = gate(32, spaced=False)
-    fail_three(state, clock)
+    fail_until_down(state, clock)
     assert state.probing
     assert waits(state) == 0
+
+
+def test_probing_forgets_the_ceiling() -> None:
+    clock = FakeClock(100.0)
+    state = GateState(32, start_at=20, clock=clock)
+    fail_until_down(state, clock)
+    assert state.ceiling is None
+
+
+# --- ghosts ---------------------------------------------------------------------------
+
+
+def test_a_ghost_lasts_twice_the_longest_recent_latency_within_the_read_timeout() -> None:
+    state, clock = gate(32)
+    (unknown,) = start(state)
+    assert state.ghost_until(unknown, 60.0) == unknown.started + 60.0  # nothing known yet
+    state.finish(unknown, Verdict.UNKNOWN)
+    run_rounds(state, clock, 3, latency=0.5)
+    (ticket,) = start(state)
+    assert state.ghost_until(ticket, 60.0) == pytest.approx(ticket.started + 1.0)
+    assert state.ghost_until(ticket, 0.8) == pytest.approx(ticket.started + 0.8)
+    clock.now += 3.0  # given up on after 3 s: the service is slower than it was
+    assert state.ghost_until(ticket, 60.0) == pytest.approx(ticket.started + 6.0)
+
+
+def test_a_caller_whose_deadline_ends_before_the_ghosts_in_its_way_fails_at_once() -> None:
+    state, clock = gate(2)  # a limit of 1
+    (ticket,) = start(state)
+    state.finish(ticket, Verdict.UNKNOWN, ghost_until=clock.now + 60.0)
+    me = object()
+    state.join(me)
+    with pytest.raises(Expired) as late:
+        state.pause(me, Deadline.after(5.0, clock=clock))
+    assert "given up on" in late.value.waiting
+    assert state.pause(me, Deadline.after(90.0, clock=clock)) == pytest.approx(60.0)
 
 
 # --- what an outcome says -------------------------------------------------------------
@@ -317,7 +463,7 @@ def test_a_release_teaches_the_gate_the_verdict() -> None:
     slot = shell.acquire(Deadline.after(HANG_GUARD))
     slot.verdict = Verdict.OVERLOADED
     shell.release(slot)
-    assert shell.state.limit == 2  # 4, halved
+    assert shell.state.limit == 1  # refused with 1 in flight: the service took none of ours
 
 
 @pytest.mark.anyio

@@ -92,6 +92,7 @@ PUBLIC = {
     "ValidationError",
     "RateLimitError",
     "ServerError",
+    "ServiceDownError",
     "FieldError",
     "__version__",
 }
@@ -140,7 +141,7 @@ def test_every_error_derives_from_the_one_root() -> None:
         for value in map(driver2_kp.__dict__.get, driver2_kp.__all__)
         if inspect.isclass(value) and issubclass(value, Exception)
     ]
-    assert len(errors) == 18
+    assert len(errors) == 19
     assert all(issubclass(error, driver2_kp.Driver2KPError) for error in errors)
     assert issubclass(driver2_kp.ConfigurationError, ValueError)
     assert issubclass(driver2_kp.CriteriaError, ValueError)

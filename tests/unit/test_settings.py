@@ -11,6 +11,7 @@ from driver2_kp import (
     Settings,
     Timeouts,
 )
+from driver2_kp._retry import KP_TIMEOUTS
 
 ENV = {
     "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
@@ -83,6 +84,18 @@ def test_from_env_reads_the_optional_timeouts_in_seconds() -> None:
     assert (settings.driver2_timeouts.read, settings.driver2_timeouts.deadline) == (90.0, 600.0)
     assert settings.kp_timeouts.deadline == 12.5
     assert settings.kp_timeouts.read == 10.0
+
+
+def test_the_outage_patience_is_15_s_for_driver2_10_s_for_kp_and_read_from_the_environment() -> (
+    None
+):
+    assert (Settings.from_env(ENV).driver2_timeouts.patience, KP_TIMEOUTS.patience) == (15.0, 10.0)
+    extra = {"DRIVER2_OUTAGE_PATIENCE": "5", "KP_OUTAGE_PATIENCE": "2.5"}
+    settings = Settings.from_env(ENV | extra)
+    assert (settings.driver2_timeouts.patience, settings.kp_timeouts.patience) == (5.0, 2.5)
+    assert Timeouts(patience=None).patience is None  # outages waited out, to the deadline
+    with pytest.raises(ConfigurationError, match="DRIVER2_OUTAGE_PATIENCE"):
+        Settings.from_env(ENV | {"DRIVER2_OUTAGE_PATIENCE": "0"})
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-5"])
