@@ -3,10 +3,12 @@
 Blocking: each phase of the attempt (waiting for a connection, connecting,
 writing, reading) gets the configured timeout or the time the caller has left
 when the phase starts, whichever is shorter (`AttemptTimeouts`), and the
-answer's body is read only while time is left (`bounded`). Async: the attempt
-is cancelled the moment the deadline passes. Whether the request went out is
-told by which phases httpcore began: it asks for the write timeout as it
-starts writing.
+answer's body is read only until the deadline (`bounded`): httpcore takes the
+body's read timeout once, as the body begins, and waits that long for each
+piece of it, so only shutting the connection at the deadline ends a body that
+trickles in. Async: the attempt is cancelled the moment the deadline passes.
+Whether the request went out is told by which phases httpcore began: it asks
+for the write timeout as it starts writing.
 
 A request given up on after it went out is not forgotten: Driver2 may still be
 working on it. Its place at the gate stays taken (a *ghost*) until the request
@@ -16,6 +18,9 @@ that callers who give up never let more than the bound reach Driver2.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Final
 
@@ -87,29 +92,91 @@ class AttemptTimeouts(Mapping[str, float]):
         return f"AttemptTimeouts({self._timeouts!r}, left={self._deadline.left():.3f})"
 
 
-class _Bounded(httpx.SyncByteStream):
-    """An answer's body, read only while its caller's deadline has not passed."""
+class _Alarm:
+    """Shuts an answer's connection at the deadline, ending the read that waits on it.
 
-    def __init__(self, stream: httpx.SyncByteStream, deadline: Deadline) -> None:
+    httpcore asks for the read timeout once as the body begins, then waits up
+    to that long for every piece: pieces that each come just in time (1.9 s
+    apart, a deadline of 2 s) would keep the caller nearly a read timeout past
+    its deadline. A blocking read ends early only when its socket is shut.
+    HTTP/1 only: an HTTP/2 connection carries other requests too. A transport
+    with no socket (a test's) gets no alarm; its body is checked between pieces.
+    """
+
+    def __init__(self, response: httpx.Response, deadline: Deadline) -> None:
+        self.rang = False
+        """Whether the alarm shut the connection: what failed then is the deadline."""
+        self._lock = threading.Lock()
+        self._socket = _socket_of(response)
+        self._timer: threading.Timer | None = None
+        if self._socket is not None:
+            self._timer = threading.Timer(max(deadline.left(), 0.0), self._ring)
+            self._timer.name, self._timer.daemon = "driver2-kp-deadline", True
+            self._timer.start()
+
+    def _ring(self) -> None:
+        with self._lock:
+            if self._socket is None:  # stopped: the connection may be serving another request
+                return
+            self.rang = True
+            with contextlib.suppress(OSError):  # closed already
+                # The plain socket's shutdown, even under TLS: the reader owns the TLS state.
+                socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        """The body is read, or given up on: leave the connection alone from now on."""
+        with self._lock:
+            self._socket = None
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _socket_of(response: httpx.Response) -> socket.socket | None:
+    """The socket ``response`` is read from, when it is httpcore's and carries nothing else."""
+    if response.http_version not in {"HTTP/1.0", "HTTP/1.1"}:
+        return None
+    stream = response.extensions.get("network_stream")
+    info = getattr(stream, "get_extra_info", None)
+    sock = info("socket") if callable(info) else None
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Bounded(httpx.SyncByteStream):
+    """An answer's body, read only until its caller's deadline."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: Deadline, alarm: _Alarm) -> None:
         self._stream = stream
         self._deadline = deadline
+        self._alarm = alarm
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            if self._deadline.left() <= 0:  # a gateway trickling the answer: no more waiting
-                raise Expired(ANSWER, sent=True)
-            yield chunk
+        try:
+            for chunk in self._stream:
+                if self._deadline.left() <= 0:  # a gateway trickling the answer: no more waiting
+                    raise Expired(ANSWER, sent=True)
+                yield chunk
+        except httpx.TransportError:
+            if self._alarm.rang:  # the connection was shut at the deadline, not by the service
+                raise Expired(ANSWER, sent=True) from None
+            raise
+        finally:
+            self._alarm.stop()
 
     def close(self) -> None:
+        self._alarm.stop()  # before the connection may go back to the pool
         self._stream.close()
 
 
 def bounded(response: httpx.Response, deadline: Deadline) -> httpx.Response:
-    """Read the body of a streamed ``response`` until ``deadline``; `Expired` past it."""
+    """Read the body of a streamed ``response`` until ``deadline``; `Expired` past it.
+
+    Ends by the deadline even when each piece of the body comes within the
+    read timeout: the connection is shut then (`_Alarm`).
+    """
     try:
         stream = response.stream
         assert isinstance(stream, httpx.SyncByteStream)
-        response.stream = _Bounded(stream, deadline)
+        response.stream = _Bounded(stream, deadline, _Alarm(response, deadline))
         response.read()
     finally:
         response.close()

@@ -13,6 +13,12 @@ from ._harness import Args, Kind, together
 GODERIS = SearchCriteria(last_name="Goderis", postcode="9000")
 ANN_PEETERS = SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000")
 """Nobody in Driver2: KP is searched after it."""
+NOBODY = SearchCriteria(customer_number="99999")
+"""Nobody in Driver2, and no last name for KP: an answer of 65 bytes, 5 pieces of a trickle.
+
+The sandbox trickles on after its client has gone, and the next test's reset
+waits for it: a short answer keeps that wait short (about 7.5 s at 1.9 s a piece).
+"""
 MARGIN = 0.1
 """Seconds a call may end after its deadline (R13)."""
 TOKEN = FaultScript(service="driver2", method="POST", path="/oauth/token", fault="delay")
@@ -47,6 +53,21 @@ def test_a_lookup_ends_by_its_deadline_whatever_is_slow(
     assert "Timeout" not in str(call.value)  # the deadline, never a per-read timeout
     print(f"\n{kind}, slow {slow}: raised after {call.seconds:.3f} s, deadline 1 s")
     assert call.seconds <= 1.0 + MARGIN
+
+
+def test_a_body_trickling_in_pieces_shorter_than_each_read_timeout_ends_by_the_deadline(
+    kind: Kind, sandbox: Sandbox, settings: Settings
+) -> None:
+    # 16 bytes every 1.9 s, deadline 2 s: the first piece comes in time, and the
+    # wait for the second is shorter than the read timeout httpcore took for the body.
+    sandbox.script_faults(attrs.evolve(SEARCH, fault="trickle", seconds=1.9, times=9))
+    run = together(kind, settings, "search", [(NOBODY,)], deadline=2.0)
+    (call,) = run.calls
+    assert isinstance(call.value, DeadlineExceededError)
+    assert (call.value.deadline, call.value.step) == (2.0, "searching Driver2")
+    assert "Timeout" not in str(call.value)
+    print(f"\n{kind}, a piece every 1.9 s: raised after {call.seconds:.3f} s, deadline 2 s")
+    assert call.seconds <= 2.0 + MARGIN
 
 
 def test_the_token_and_the_search_fit_in_one_lookup_deadline(
@@ -85,10 +106,11 @@ def test_a_lookup_that_fits_its_deadline_answers(
     assert run.errors == []
 
 
-def test_an_attempt_its_caller_gave_up_on_ends_by_its_longest_and_frees_its_place(
+def test_an_attempt_its_caller_gave_up_on_keeps_its_place_while_driver2_may_work_on_it(
     kind: Kind, sandbox: Sandbox, settings: Settings
 ) -> None:
-    # One place at the gate; attempts last at most 0.2 + 0.2 + 0.2 + 0.5 = 1.1 s.
+    # One place at the gate. The hasty caller gives up after 0.3 s: Driver2 is slower than
+    # its latencies of late, so the ghost keeps the place twice that, within the 0.5 s read.
     phases = {"pool": 0.2, "connect": 0.2, "write": 0.2, "read": 0.5}
     one = attrs.evolve(settings, driver2_max_in_flight=1, driver2_timeouts=Timeouts(**phases))
     sandbox.script_faults(
@@ -98,6 +120,6 @@ def test_an_attempt_its_caller_gave_up_on_ends_by_its_longest_and_frees_its_plac
     run = together(kind, one, "driver2.get_customer", [hasty, patient], warm_up=GODERIS)
     first, second = run.calls
     assert isinstance(first.value, DeadlineExceededError)
-    assert not second.failed  # the place came free when the trickling attempt was cut
+    assert not second.failed  # the place came free when the ghost was gone
     print(f"\n{kind}: the patient caller got its customer after {second.seconds:.2f} s")
-    assert 0.9 <= second.seconds <= 2.0
+    assert 0.5 <= second.seconds <= 2.0  # not before the ghost has gone (0.5 s)
