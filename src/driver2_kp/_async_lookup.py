@@ -45,6 +45,12 @@ __all__ = ["AsyncCustomerLookup"]
 T = TypeVar("T")
 
 
+def _unheard(fetch: asyncio.Task[Any]) -> None:
+    """A page no one waits for any more: its failure, if it failed before it was called off."""
+    if not fetch.cancelled():
+        fetch.exception()  # retrieved, so that asyncio does not log it as unheard of
+
+
 class AsyncCustomerLookup(Lookup):
     """The asyncio twin of `CustomerLookup`: the same methods, awaited.
 
@@ -72,23 +78,6 @@ class AsyncCustomerLookup(Lookup):
         super().__init__(
             driver2, kp, deadline=deadline, on_progress=on_progress, cache_ttl=cache_ttl
         )
-
-    @classmethod
-    def _mirroring(cls, lookup: Lookup) -> Self:
-        """Async twins of ``lookup``: new clients of the same settings, timeouts and retries.
-
-        It shares ``lookup``'s deadline, progress callback and cache (a bulk run
-        re-run is answered from it), and closing it closes its clients.
-        """
-        driver2, kp = lookup._driver2, lookup._kp
-        twin = cls(
-            AsyncDriver2Client(driver2.settings, timeouts=driver2.timeouts, retry=driver2.retry),
-            AsyncKPClient(kp.settings, timeouts=kp.timeouts, retry=kp.retry),
-            deadline=lookup.deadline,
-            on_progress=lookup._on_progress,
-        )
-        twin._owned, twin._cache = True, lookup._cache
-        return twin
 
     @property
     def driver2(self) -> AsyncDriver2Client:
@@ -133,20 +122,25 @@ class AsyncCustomerLookup(Lookup):
         return await self._run(self._results("search_kp", criteria, role, page))
 
     async def iter_candidates(
-        self, result: SearchResult, *, ahead: int = 1
+        self, result: SearchResult, *, ahead: int = 0
     ) -> AsyncIterator[Candidate]:
-        """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`."""
+        """Every candidate from ``result``'s source, lazily: as `CustomerLookup.iter_candidates`.
+
+        Leaving early (``aclosing``, or the loop's end) cancels the pages under way.
+        """
         pages = LookAhead(further_pages(result), ahead, self._run_one)
         try:
-            for candidate in result.candidates:  # while they are used up, the next page comes
+            for candidate in result.candidates:  # while they are used up, the pages ahead come
                 yield candidate
             while (coming := pages.take()) is not None:
                 answer = await coming
                 pages.refill()
                 for candidate in candidates_of(answer):
                     yield candidate
-        finally:  # leaving early lets the pages asked for ahead come, as a blocking one does
-            await asyncio.gather(*pages.coming, return_exceptions=True)
+        finally:  # leaving early waits for nothing: the pages under way are called off
+            for fetch in pages.coming:
+                fetch.cancel()
+                fetch.add_done_callback(_unheard)
 
     def _run_one(self, ask: Ask[CustomerPage] | Ask[PersonPage]) -> asyncio.Task[Any]:
         return asyncio.ensure_future(self._run(one(ask)))
@@ -277,20 +271,11 @@ class AsyncCustomerLookup(Lookup):
         progress: ProgressOption,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         checked, window, tally = self._bulk(criteria, role, concurrency, progress)
-        return atallied(self._each(method, criteria, checked, window, ordered), tally)
-
-    def _each(
-        self,
-        method: BulkMethod,
-        criteria: Criteria,
-        role: PartyRole | None,
-        window: int,
-        ordered: bool,
-    ) -> AsyncIterator[BulkItem[SearchResult]]:
         lookup = self.search if method == "search" else self.match
-        return run_each(
-            lambda each: lookup(each, role=role), criteria, window=window, ordered=ordered
+        items = run_each(
+            lambda each: lookup(each, role=checked), criteria, window=window, ordered=ordered
         )
+        return atallied(items, tally)
 
     async def aclose(self) -> None:
         """Close the clients, if they were made by `from_settings`."""

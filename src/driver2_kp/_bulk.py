@@ -1,4 +1,4 @@
-"""Many lookups at once: a bounded window of tasks over a lazily read input.
+"""Many lookups at once: a bounded window of lookups over a lazily read input.
 
 `run_each` runs one async lookup per input, at most ``window`` at a time, and
 yields a `BulkItem` for each as it completes (or in input order). The input, a
@@ -6,16 +6,17 @@ plain or an async iterable, is read only as the window frees up, so a million
 rows never sit in memory as tasks. One failed item never stops the run: its
 `Driver2KPError` is on the item. Stopping early cancels what is in flight.
 
-`in_thread` gives a blocking iterator over such a run, served by an event loop
-of its own in a thread of its own: it works where a loop is already running
-(Jupyter, ``asyncio.run``) without touching that loop, and closing the
-iterator (a ``break``) cancels the run and ends the thread.
+`run_threads` is the blocking twin: the same window in a bounded pool of
+threads, each lookup made by the caller's own blocking clients (their
+``http_client`` or transport, their gate, their token). Leaving it early (a
+``break``) sets its `Stop`: no further lookup starts, none makes another
+attempt, and the threads end before the close returns. Which input may start
+and which item goes out next is decided once, by `Turns`, for both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import (
     AsyncGenerator,
@@ -28,38 +29,36 @@ from collections.abc import (
     Iterator,
     Sized,
 )
-from typing import Final, Generic, Protocol, TypeAlias, TypeVar
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 
 from ._criteria import SearchCriteria
 from ._errors import ConfigurationError, Driver2KPError
-from ._progress import Tally
+from ._progress import Progress, ProgressCallback, Tally
 
 __all__ = [
+    "BULK_THREADS",
     "BulkItem",
     "Criteria",
+    "Stop",
+    "Stopped",
+    "Turns",
     "atallied",
-    "closing",
-    "in_thread",
     "run_each",
+    "run_threads",
     "tallied",
     "total_of",
     "window",
 ]
 
-T = TypeVar("T")
 R = TypeVar("R")
-
-
-class _Closable(Protocol):
-    async def aclose(self) -> None: ...
-
 
 Criteria: TypeAlias = Iterable[SearchCriteria] | AsyncIterable[SearchCriteria]
 """The input of a bulk run: any iterable of criteria, read lazily."""
-_THREAD: Final = "driver2-kp-bulk"
-_HANG_GUARD: Final = 60.0
+BULK_THREADS: Final = "driver2-kp-bulk"
+"""The name of the threads of a blocking bulk run (each is numbered after it)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -101,6 +100,47 @@ async def _numbered(criteria: Criteria) -> AsyncGenerator[tuple[int, SearchCrite
             yield index, each
 
 
+@attrs.define
+class Turns(Generic[R]):
+    """A bulk run's decisions, on plain values: may another input start, which items go out.
+
+    In input order (``ordered``), finished items wait for the ones before them
+    and count towards the window, so memory stays bounded however slow one
+    item is.
+
+    >>> turns = Turns[str](window=2, ordered=True)
+    >>> turns.room(running=1)
+    True
+    >>> second, first = (BulkItem(index=i, criteria=SearchCriteria(), result="") for i in (1, 0))
+    >>> turns.out([second]), turns.room(running=1)  # it waits for the first, and takes its place
+    ([], False)
+    >>> [item.index for item in turns.out([first])]
+    [0, 1]
+    """
+
+    window: int
+    ordered: bool
+    _finished: dict[int, BulkItem[R]] = attrs.field(factory=dict, init=False)
+    _following: int = attrs.field(default=0, init=False)
+    """The index to give out next, in input order."""
+
+    def room(self, running: int) -> bool:
+        """Whether another input may start, with ``running`` lookups under way."""
+        return running + len(self._finished) < self.window
+
+    def out(self, done: Iterable[BulkItem[R]]) -> list[BulkItem[R]]:
+        """Of the items just ``done``, those to give out now (in order: those whose turn came)."""
+        ready = sorted(done, key=lambda item: item.index)
+        if not self.ordered:
+            return ready
+        self._finished.update((item.index, item) for item in ready)
+        given = []
+        while self._following in self._finished:
+            given.append(self._finished.pop(self._following))
+            self._following += 1
+        return given
+
+
 async def _one(
     lookup: Callable[[SearchCriteria], Awaitable[R]], index: int, criteria: SearchCriteria
 ) -> BulkItem[R]:
@@ -117,19 +157,14 @@ async def run_each(
     window: int,
     ordered: bool = False,
 ) -> AsyncIterator[BulkItem[R]]:
-    """``lookup`` each input, ``window`` at a time; yield the items as they come (or in order).
-
-    In input order, finished items wait for the ones before them, and count
-    towards the window, so memory stays bounded however slow one item is.
-    """
+    """``lookup`` each input, ``window`` at a time; yield the items as they come (or in order)."""
     inputs = _numbered(criteria)
+    turns = Turns[R](window, ordered)
     running: set[asyncio.Task[BulkItem[R]]] = set()
-    finished: dict[int, BulkItem[R]] = {}
-    following = 0  # the index to yield next, in input order
     exhausted = False
     try:
         while True:
-            while not exhausted and len(running) + len(finished) < window:
+            while not exhausted and turns.room(len(running)):
                 try:
                     index, each = await anext(inputs)
                 except StopAsyncIteration:
@@ -139,15 +174,8 @@ async def run_each(
             if not running:
                 break
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=lambda t: t.result().index):
-                item = task.result()
-                if not ordered:
-                    yield item
-                    continue
-                finished[item.index] = item
-            while following in finished:
-                yield finished.pop(following)
-                following += 1
+            for item in turns.out(task.result() for task in done):
+                yield item
     finally:
         for task in running:
             task.cancel()
@@ -155,54 +183,70 @@ async def run_each(
         await inputs.aclose()
 
 
-async def _next(items: AsyncIterator[T]) -> T:
-    return await anext(items)
+class Stopped(Exception):  # noqa: N818 - an event, like `Expired`: it never leaves the run
+    """The blocking bulk run was left: a lookup of it makes no further attempt."""
 
 
-async def _made(start: Callable[[], AsyncIterator[T]]) -> AsyncIterator[T]:
-    return start()  # in the loop's thread: the async clients belong to that loop
+class Stop(threading.Event):
+    """Set when a blocking bulk run is left: its lookups stop before their next attempt or wait.
 
-
-async def _wind_down(loop: asyncio.AbstractEventLoop) -> None:
-    current = asyncio.current_task()
-    leftovers = [task for task in asyncio.all_tasks() if task is not current]
-    for task in leftovers:
-        task.cancel()
-    await asyncio.gather(*leftovers, return_exceptions=True)
-    await loop.shutdown_asyncgens()
-    await loop.shutdown_default_executor()
-
-
-def in_thread(start: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
-    """Iterate, blocking, over the async iterator ``start()`` runs in a loop of its own.
-
-    The loop runs in a thread of its own; ``start`` is called there (make the
-    async clients in it). The caller pulls each item; meanwhile the loop keeps
-    the run's tasks going. Closing the iterator early cancels the run, and the
-    thread ends before the close returns: nothing is left behind.
+    A blocking request cannot be taken back; one already sent is waited for
+    (Driver2 is working on it, and it keeps its place at the gate meanwhile).
     """
-    loop = asyncio.new_event_loop()
-    worker = threading.Thread(target=loop.run_forever, name=_THREAD, daemon=True)
-    worker.start()
-    items: AsyncIterator[T] | None = None
+
+    def watching(self, on_progress: ProgressCallback | None) -> ProgressCallback:
+        """``on_progress``, called before each attempt and wait; `Stopped` instead once set."""
+
+        def check(progress: Progress) -> None:
+            if self.is_set():
+                raise Stopped
+            if on_progress is not None:
+                on_progress(progress)
+
+        return check
+
+
+def _one_blocking(
+    lookup: Callable[[SearchCriteria, Stop], R], stop: Stop, index: int, criteria: SearchCriteria
+) -> BulkItem[R]:
     try:
-        items = asyncio.run_coroutine_threadsafe(_made(start), loop).result()
+        return BulkItem(index=index, criteria=criteria, result=lookup(criteria, stop))
+    except Driver2KPError as error:
+        return BulkItem(index=index, criteria=criteria, error=error)
+
+
+def run_threads(
+    lookup: Callable[[SearchCriteria, Stop], R],
+    criteria: Iterable[SearchCriteria],
+    *,
+    window: int,
+    threads: int,
+    ordered: bool = False,
+) -> Generator[BulkItem[R], None, None]:
+    """The blocking `run_each`: ``lookup`` each input in one of ``threads`` threads.
+
+    ``lookup`` is given the run's `Stop`, to watch. The input is read in the
+    caller's thread, ``window`` lookups ahead at most. Closing the iterator
+    (a ``break``) sets the stop, drops the lookups not started, and returns
+    once the threads have ended: nothing is left behind.
+    """
+    inputs = enumerate(criteria)
+    turns = Turns[R](window, ordered)
+    stop = Stop()
+    running: set[Future[BulkItem[R]]] = set()
+    pool = ThreadPoolExecutor(threads, BULK_THREADS)
+    try:
         while True:
-            try:
-                item = asyncio.run_coroutine_threadsafe(_next(items), loop).result()
-            except StopAsyncIteration:
+            while turns.room(len(running)) and (following := next(inputs, None)) is not None:
+                index, each = following
+                running.add(pool.submit(_one_blocking, lookup, stop, index, each))
+            if not running:
                 return
-            yield item
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from turns.out(future.result() for future in done)
     finally:
-        closing = []
-        if isinstance(items, AsyncGenerator):
-            closing.append(items.aclose())
-        for step in (*closing, _wind_down(loop)):
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(step, loop).result(_HANG_GUARD)
-        loop.call_soon_threadsafe(loop.stop)
-        worker.join(_HANG_GUARD)
-        loop.close()
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _WINDOW_PER_SLOT: Final = 2
@@ -218,17 +262,6 @@ def window(concurrency: int | None, max_in_flight: int) -> int:
             f"concurrency must be None or a whole number >= 1, not {concurrency!r}"
         )
     return concurrency
-
-
-async def closing(lookup: _Closable, items: AsyncIterator[T]) -> AsyncIterator[T]:
-    """``items``, then ``lookup`` closed: however the run ends."""
-    try:
-        async for item in items:
-            yield item
-    finally:
-        if isinstance(items, AsyncGenerator):
-            await items.aclose()
-        await lookup.aclose()
 
 
 def total_of(criteria: object) -> int | None:

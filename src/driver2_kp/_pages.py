@@ -1,4 +1,4 @@
-"""Further pages of a result (R2): fetched one at a time with a look-ahead, or all at once."""
+"""Further pages of a result (R2): one at a time, as they are wanted (or ahead), or all at once."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class LookAhead(Generic[F]):
     """Which page fetches to start, and which to wait for next: ``ahead`` pages ahead.
 
     ``start`` begins fetching one page (a thread's future, a task); the shells
-    only wait for what `take` gives, then `refill`.
+    only wait for what `take` gives, then `refill`. With ``ahead=0`` a page is
+    begun only when `take` asks for it. What is still `coming` when the caller
+    leaves is no one's to wait for: the shells call it off or leave it be.
     """
 
     def __init__(

@@ -25,19 +25,13 @@ progress (`driver2_kp._progress`) have modules of their own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 
 from ._async_lookup import AsyncCustomerLookup
-from ._bulk import (
-    BulkItem,
-    Criteria,
-    closing,
-    in_thread,
-    tallied,
-)
+from ._bulk import BulkItem, Stop, run_threads, tallied
 from ._candidate import Candidate
 from ._client import SyncClient
 from ._criteria import SearchCriteria
@@ -192,30 +186,35 @@ class CustomerLookup(Lookup):
         """
         return self._run(self._results("search_kp", criteria, role, page))
 
-    def iter_candidates(self, result: SearchResult, *, ahead: int = 1) -> Iterator[Candidate]:
+    def iter_candidates(self, result: SearchResult, *, ahead: int = 0) -> Iterator[Candidate]:
         """Every candidate from ``result``'s source: its page, then the next ones (R2).
 
-        Lazy, with ``ahead`` pages (default 1) fetched in the background while
-        the one before is used up: a caller who stops after 15 candidates has
-        paid for 3 pages, not all of them. ``ahead=0`` fetches a page only when
-        it is reached. Each page has the lookup deadline of its own.
+        Lazy: a page is fetched when the first of its candidates is wanted, so
+        a caller who stops after 15 candidates has asked for one page more than
+        ``result``'s, and one who stops within ``result``'s page for none.
+        ``ahead=2`` keeps 2 pages coming in the background while the one before
+        is used up (default 0: none). Leaving early (``break``) never waits: a
+        page under way is left to finish in the background, unread. Each page
+        has the lookup deadline of its own.
 
         Example::
 
             names = [c.name for c in lookup.iter_candidates(result)]
         """
-        # Leaving early lets the pages asked for ahead come (no more than ``ahead``).
-        with ThreadPoolExecutor(max(check_ahead(ahead), 1), PAGE_THREADS) as pool:
+        pool = ThreadPoolExecutor(max(check_ahead(ahead), 1), PAGE_THREADS)
 
-            def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
-                return pool.submit(self._run, one(ask))
+        def fetch(ask: Ask[CustomerPage] | Ask[PersonPage]) -> Future[Any]:
+            return pool.submit(self._run, one(ask))
 
+        try:
             pages = LookAhead(further_pages(result), ahead, fetch)
-            yield from result.candidates  # while they are used up, the next page comes
+            yield from result.candidates  # while they are used up, the pages ahead come
             while (coming := pages.take()) is not None:
                 answer = coming.result()
                 pages.refill()
                 yield from candidates_of(answer)
+        finally:  # leaving early: the pages not begun are not asked for, nor the others awaited
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def all_candidates(self, result: SearchResult) -> list[Candidate]:
         """Every candidate of every page of ``result`` (R2): the other pages fetched at once.
@@ -304,7 +303,7 @@ class CustomerLookup(Lookup):
 
     def search_many(
         self,
-        criteria: Criteria,
+        criteria: Iterable[SearchCriteria],
         *,
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
@@ -323,12 +322,15 @@ class CustomerLookup(Lookup):
         items; the notebook bar in Jupyter), with the ``driver2-kp[progress]``
         extra installed; a callable is told a `BulkProgress` after each item.
 
-        It works where an event loop is already running (Jupyter, inside
-        ``asyncio.run``): the searches run in an event loop of their own, in a
-        thread of their own, on async twins of this lookup's clients (same
-        settings, timeouts and retries; a gate of their own). Leaving the loop
-        early cancels what is in flight, and the thread ends with it.
-        ``on_progress`` is then called from that thread.
+        The searches run in threads (no more than the Driver2 client's
+        ``max_in_flight``, or ``concurrency``), through this lookup's own
+        clients: their ``http_client`` or transport, their token, and their
+        gate, which also holds every other search of this lookup meanwhile. No
+        event loop is involved, so it works where one is already running
+        (Jupyter, inside ``asyncio.run``). Leaving the loop early (``break``)
+        stops the run: no further search starts, none makes another attempt,
+        and the threads end before the loop does, once the attempts and waits
+        under way are over. ``on_progress`` is called from those threads.
 
         Example::
 
@@ -346,7 +348,7 @@ class CustomerLookup(Lookup):
 
     def match_many(
         self,
-        criteria: Criteria,
+        criteria: Iterable[SearchCriteria],
         *,
         role: PartyRole | str | None = None,
         concurrency: int | None = None,
@@ -442,20 +444,25 @@ class CustomerLookup(Lookup):
     def _many(
         self,
         method: BulkMethod,
-        criteria: Criteria,
+        criteria: Iterable[SearchCriteria],
         *,
         role: PartyRole | str | None,
         concurrency: int | None,
         ordered: bool,
         progress: ProgressOption,
     ) -> Iterator[BulkItem[SearchResult]]:
+        if isinstance(criteria, AsyncIterable):
+            raise TypeError("an async iterable of criteria is for AsyncCustomerLookup")
         checked, window, tally = self._bulk(criteria, role, concurrency, progress)
 
-        def start() -> AsyncIterator[BulkItem[SearchResult]]:
-            twin = AsyncCustomerLookup._mirroring(self)
-            return closing(twin, twin._each(method, criteria, checked, window, ordered))
+        def lookup(each: SearchCriteria, stop: Stop) -> SearchResult:
+            run = Run(self.deadline, stop.watching(self._on_progress))
+            return self._run(self._results(method, each, checked), run)
 
-        return tallied(in_thread(start), tally)
+        # Threads of this lookup's own clients: no more than the gate lets through at once.
+        threads = min(window, self._driver2.max_in_flight)
+        items = run_threads(lookup, criteria, window=window, threads=threads, ordered=ordered)
+        return tallied(items, tally)
 
     def close(self) -> None:
         """Close the clients, if they were made by `from_settings`."""

@@ -132,7 +132,7 @@ async def test_r2_any_page_can_be_asked_for(scene: Scene) -> None:
 async def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
     async with scene.async_lookup() as lookup:
         result = await lookup.search(PEETERS)
-        candidates = lookup.iter_candidates(result, ahead=0)
+        candidates = lookup.iter_candidates(result)
         assert isinstance(candidates, AsyncGenerator)
         first_fifteen: list[Candidate] = []
         async with aclosing(candidates):
@@ -145,21 +145,31 @@ async def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> Non
     assert pages == ["1", "2"]
 
 
-async def test_r2_the_next_page_is_fetched_ahead_and_no_further(scene: Scene) -> None:
+async def test_r2_stopping_within_the_page_in_hand_asks_for_nothing_more(scene: Scene) -> None:
     async with scene.async_lookup() as lookup:
         result = await lookup.search(PEETERS)
-        taken: list[Candidate] = []
+        first_three: list[Candidate] = []
         async with aclosing(lookup.iter_candidates(result)) as candidates:  # type: ignore[type-var]
             async for candidate in candidates:
-                taken.append(candidate)
-                if len(taken) == 15:
+                first_three.append(candidate)
+                if len(first_three) == 3:
                     break
-        everyone = await lookup.all_candidates(result)
+    assert numbers(first_three) == numbers(result.candidates)[:3]
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
-    assert pages[:3] == ["1", "2", "3"]  # page 3 came while page 2 was used; no further
-    assert sorted(pages[3:]) == ["2", "3", "4", "5", "6"]  # all_candidates: the others at once
-    assert numbers(taken) == numbers(everyone)[:15]
-    assert len(everyone) == len(set(numbers(everyone))) == 59
+    assert pages == ["1"]
+
+
+async def test_r2_a_look_ahead_asks_for_each_page_once_and_none_past_the_last(
+    scene: Scene,
+) -> None:
+    async with scene.async_lookup() as lookup:
+        result = await lookup.search(PEETERS)
+        every = [c async for c in lookup.iter_candidates(result, ahead=2)]
+        everyone = await lookup.all_candidates(result)
+    assert numbers(every) == numbers(everyone)
+    assert len(every) == len(set(numbers(every))) == 59
+    pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+    assert sorted(pages[:6]) == ["1", "2", "3", "4", "5", "6"]
 
 
 async def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> None:

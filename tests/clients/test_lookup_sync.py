@@ -131,21 +131,30 @@ def test_r2_any_page_can_be_asked_for(scene: Scene) -> None:
 def test_r2_iterating_fetches_only_the_pages_consumed(scene: Scene) -> None:
     with scene.lookup() as lookup:
         result = lookup.search(PEETERS)
-        first_fifteen = list(itertools.islice(lookup.iter_candidates(result, ahead=0), 15))
+        first_fifteen = list(itertools.islice(lookup.iter_candidates(result), 15))
     assert numbers(first_fifteen)[:10] == numbers(result.candidates)
     pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
     assert pages == ["1", "2"]
 
 
-def test_r2_the_next_page_is_fetched_ahead_and_no_further(scene: Scene) -> None:
+def test_r2_stopping_within_the_page_in_hand_asks_for_nothing_more(scene: Scene) -> None:
     with scene.lookup() as lookup:
         result = lookup.search(PEETERS)
-        taken = list(itertools.islice(lookup.iter_candidates(result), 15))
-        pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+        first_three = list(itertools.islice(lookup.iter_candidates(result), 3))
+    assert numbers(first_three) == numbers(result.candidates)[:3]
+    pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+    assert pages == ["1"]
+
+
+def test_r2_a_look_ahead_asks_for_each_page_once_and_none_past_the_last(scene: Scene) -> None:
+    with scene.lookup() as lookup:
+        result = lookup.search(PEETERS)
+        every = list(lookup.iter_candidates(result, ahead=2))
         everyone = lookup.all_candidates(result)
-    assert pages == ["1", "2", "3"]  # page 3 came while page 2 was used; no further
-    assert numbers(taken) == numbers(everyone)[:15]
-    assert len(everyone) == len(set(numbers(everyone))) == 59
+    assert numbers(every) == numbers(everyone)
+    assert len(every) == len(set(numbers(every))) == 59
+    pages = [e.request.url.params["page"] for e in scene.sent("driver2", "GET", "/customers")]
+    assert sorted(pages[:6]) == ["1", "2", "3", "4", "5", "6"]
 
 
 def test_r2_iterating_to_the_end_gives_every_candidate_once(scene: Scene) -> None:

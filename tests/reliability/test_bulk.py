@@ -21,6 +21,7 @@ from driver2_kp import (
     Settings,
     Source,
 )
+from driver2_kp._bulk import BULK_THREADS
 from driver2_kp.sandbox import Sandbox
 
 GODERIS = SearchCriteria(last_name="Goderis", postcode="9000")
@@ -41,7 +42,7 @@ def _name(task: asyncio.Task[object]) -> str:
 
 
 def _bulk_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "driver2-kp-bulk"]
+    return [t for t in threading.enumerate() if t.name.startswith(BULK_THREADS)]
 
 
 def test_each_input_gives_one_item_in_order_and_a_failure_stops_nothing(
@@ -137,9 +138,14 @@ def test_the_blocking_run_works_inside_a_running_event_loop(
 def test_a_role_or_a_concurrency_that_cannot_be_is_refused_before_anything(
     sandbox: Sandbox, settings: Settings
 ) -> None:
+    async def rows() -> AsyncIterator[SearchCriteria]:
+        yield GODERIS
+
     with CustomerLookup.from_settings(settings) as lookup:
         with pytest.raises(CriteriaError, match="role"):
             lookup.search_many([GODERIS], role="insurer")
         with pytest.raises(ConfigurationError, match="concurrency"):
             lookup.search_many([GODERIS], concurrency=0)
+        with pytest.raises(TypeError, match="AsyncCustomerLookup"):
+            lookup.search_many(rows())  # type: ignore[arg-type]
     assert sandbox.requests() == []

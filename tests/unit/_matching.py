@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+import attrs
+import httpx
 from hypothesis import strategies as st
 
-from driver2_kp import CustomerPage, LegalForm, MatchRecord, PersonPage
+from driver2_kp import CustomerPage, LegalForm, MatchRecord, PersonPage, RetryPolicy, Settings
 from driver2_kp._candidate import Candidate
 from driver2_kp._convert import read
 from driver2_kp._criteria import SearchCriteria
@@ -18,7 +22,7 @@ from driver2_kp._results import PAGE_SIZE, SearchResult, Step
 from driver2_kp._rules import candidates_of
 from driver2_kp.matching import Match
 from driver2_kp.matching._flow import MOST_DRIVER2_REQUESTS, MOST_KP_REQUESTS, match_flow
-from tests._contract import JSONObject, customer, customer_page, person, person_page
+from tests._contract import SETTINGS, JSONObject, customer, customer_page, person, person_page
 
 # customer() is Thiemen Goderis, 74050, Kortrijksesteenweg 112 B, 9000 Gent,
 # mobile +32475123456, landline +3292234455, thiemen.goderis@example.be.
@@ -178,6 +182,38 @@ def wire_page(source: Source, params: Iterable[tuple[str, str]], hits: Hits) -> 
     offset = (page - 1) * PAGE_SIZE
     slice_ = records[offset : offset + PAGE_SIZE]
     return person_page(*slice_, total=len(records)) | {"limit": PAGE_SIZE, "offset": offset}
+
+
+class FakeServices:
+    """Driver2 and KP answering their searches from ``hits``, as their contracts say."""
+
+    def __init__(self, hits: Hits) -> None:
+        self.hits = hits
+        self.searches: list[str] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/oauth/token"):
+            return httpx.Response(200, json={"access_token": "t-1", "expires_in": 3600})
+        params = tuple(request.url.params.multi_items())
+        source = Source.DRIVER2 if request.url.path.endswith("/customers") else Source.KP
+        assert request.url.path.endswith(("/customers", "/personen")), request.url.path
+        self.searches.append(f"{source} {search_of(params)}")
+        page: JSONObject = wire_page(source, params, self.hits)
+        return httpx.Response(200, json=page)
+
+
+@contextlib.contextmanager
+def nowhere() -> Iterator[Settings]:
+    """`SETTINGS` of services where nothing listens, tried once: only a transport answers."""
+    with socket.socket() as nobody:  # bound, not listening: whatever goes around is refused
+        nobody.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{nobody.getsockname()[1]}"
+        yield attrs.evolve(
+            SETTINGS,
+            driver2_base_url=f"{base}/api/v2",
+            kp_base_url=f"{base}/api/v1",
+            retry=RetryPolicy(attempts=1, wait=False),
+        )
 
 
 def answer(ask: Ask[Any], hits: Hits) -> CustomerPage | PersonPage:

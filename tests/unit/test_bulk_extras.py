@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -17,10 +20,11 @@ from driver2_kp import (
     SearchCriteria,
     SearchResult,
 )
-from driver2_kp._bulk import total_of
+from driver2_kp._bulk import BULK_THREADS, Stop, Stopped, run_threads, total_of
 from driver2_kp._cache import ResultCache, remembered
 from driver2_kp._flows import Ask, Finished, advance, search_flow
-from driver2_kp._progress import Tally
+from driver2_kp._progress import Progress, Tally
+from driver2_kp._results import Step
 from driver2_kp.matching._frames import Table, _cell
 from tests._clock import FakeClock
 
@@ -102,6 +106,49 @@ def test_a_progress_that_is_neither_a_flag_nor_a_callable_is_refused(progress: o
 def test_the_total_is_known_only_when_the_input_has_a_length() -> None:
     assert total_of([GODERIS, GODERIS]) == 2
     assert total_of(iter([GODERIS])) is None
+
+
+# --- leaving a blocking run -------------------------------------------------------------
+
+NEXT_ATTEMPT = Progress(step=Step.SEARCH_DRIVER2, attempt=2, elapsed=1.0, time_left=9.0)
+
+
+def test_a_lookup_is_told_its_progress_until_the_run_is_left_then_stops() -> None:
+    stop, told = Stop(), list[Progress]()
+    watched = stop.watching(told.append)
+    watched(NEXT_ATTEMPT)
+    stop.set()
+    with pytest.raises(Stopped):
+        watched(NEXT_ATTEMPT)
+    assert told == [NEXT_ATTEMPT]
+
+
+def test_leaving_a_blocking_run_stops_its_lookups_and_ends_its_threads() -> None:
+    read, started, stopped = list[int](), list[int](), list[int]()
+
+    def endless() -> Iterator[SearchCriteria]:
+        for number in itertools.count():
+            read.append(number)
+            yield SearchCriteria(customer_number=str(number))
+
+    def lookup(criteria: SearchCriteria, stop: Stop) -> str:
+        number = int(criteria.customer_number or "")
+        started.append(number)
+        if number > 0:  # under way when the run is left, until its next attempt
+            assert stop.wait(60)
+            try:
+                stop.watching(None)(NEXT_ATTEMPT)
+            except Stopped:
+                stopped.append(number)
+                raise
+        return "found"
+
+    items = run_threads(lookup, endless(), window=4, threads=2)
+    assert next(items).index == 0
+    items.close()
+    assert read == [0, 1, 2, 3]  # the window, and not one more
+    assert sorted(stopped) == sorted(started)[1:]  # every lookup but the first stopped
+    assert [t for t in threading.enumerate() if t.name.startswith(BULK_THREADS)] == []
 
 
 # --- the cache ------------------------------------------------------------------------

@@ -6,11 +6,9 @@ one `match_frame` over a fake Driver2 and KP (`httpx.MockTransport`).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-import attrs
 import httpx
 import pandas as pd
 import polars as pl
@@ -28,7 +26,6 @@ from driver2_kp import (
     LegalForm,
     MatchRecord,
     NoBestReason,
-    RetryPolicy,
     SearchResult,
     ServerError,
 )
@@ -36,8 +33,8 @@ from driver2_kp._bulk import BulkItem
 from driver2_kp._party import Source
 from driver2_kp.matching import BEST_MARGIN, BEST_SCORE
 from driver2_kp.matching._frames import CANDIDATE_COLUMNS, OUTPUT_COLUMNS, Table
-from tests._contract import SETTINGS, JSONObject, customer
-from tests.unit._matching import Hits, duplicate, run, search_of, wire_page
+from tests._contract import SETTINGS, customer
+from tests.unit._matching import FakeServices, Hits, duplicate, nowhere, run
 
 Make = Callable[[dict[str, list[str | None]]], Any]
 FRAMES: Final[list[Make]] = [pd.DataFrame, pl.DataFrame]
@@ -257,24 +254,6 @@ def test_rows_without_candidates_give_an_empty_long_form_with_its_columns(make: 
 # --- match_frame over a fake Driver2 and KP --------------------------------------------------
 
 
-class FakeServices:
-    """Driver2 and KP answering their searches from ``hits``, as their contracts say."""
-
-    def __init__(self, hits: Hits) -> None:
-        self.hits = hits
-        self.searches: list[str] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/oauth/token"):
-            return httpx.Response(200, json={"access_token": "t-1", "expires_in": 3600})
-        params = tuple(request.url.params.multi_items())
-        source = Source.DRIVER2 if request.url.path.endswith("/customers") else Source.KP
-        assert request.url.path.endswith(("/customers", "/personen")), request.url.path
-        self.searches.append(f"{source} {search_of(params)}")
-        page: JSONObject = wire_page(source, params, self.hits)
-        return httpx.Response(200, json=page)
-
-
 @pytest.mark.anyio
 async def test_match_frame_gives_the_frame_and_its_candidates_over_the_services() -> None:
     fake = FakeServices({"name=God postcode=9000": [customer(), duplicate()]})
@@ -296,30 +275,18 @@ async def test_match_frame_gives_the_frame_and_its_candidates_over_the_services(
     assert not any(search.startswith("kp ") for search in fake.searches)
 
 
-@pytest.mark.xfail(
-    reason="CustomerLookup's bulk path (match_many, so match_frame) runs on async twins "
-    "made by AsyncCustomerLookup._mirroring from the settings alone: the caller's "
-    "transport or http_client is not used",
-    strict=True,
-)
 def test_match_frame_of_a_sync_lookup_asks_the_callers_transport() -> None:
     fake = FakeServices({"name=God postcode=9000": [customer(), duplicate()]})
     transport = httpx.MockTransport(fake.handle)
-    with socket.socket() as nobody:  # bound, not listening: whatever goes around refused
-        nobody.bind(("127.0.0.1", 0))
-        base = f"http://127.0.0.1:{nobody.getsockname()[1]}"
-        settings = attrs.evolve(
-            SETTINGS,
-            driver2_base_url=f"{base}/api/v2",
-            kp_base_url=f"{base}/api/v1",
-            retry=RetryPolicy(attempts=1, wait=False),
-        )
-        frame = pd.DataFrame({"last_name": ["Goderis"], "first_name": ["Thiemen"]})
-        with (
-            Driver2Client(settings, transport=transport) as driver2,
-            KPClient(settings, transport=transport) as kp,
-        ):
-            out, candidates = CustomerLookup(driver2, kp).match_frame(frame, candidates=True)
+    frame = pd.DataFrame(
+        {"last_name": ["Goderis"], "first_name": ["Thiemen"], "postcode": ["9000"]}
+    )
+    with (
+        nowhere() as settings,  # what goes around the transport is refused
+        Driver2Client(settings, transport=transport) as driver2,
+        KPClient(settings, transport=transport) as kp,
+    ):
+        out, candidates = CustomerLookup(driver2, kp).match_frame(frame, candidates=True)
     assert column(out, "error") == [None]
     assert column(candidates, "driver2_number") == ["74050", "74052"]
-    assert fake.searches
+    assert fake.searches[0] == "driver2 name=God postcode=9000"
