@@ -59,7 +59,14 @@ class Block:
 
 
 def _start(name: str) -> str:
-    return name[:PREFIX]
+    # Stripped as the wire strips it ("Van Dam"[:3] is "Van"): two blocks never ask the same.
+    return name[:PREFIX].rstrip()
+
+
+def _kp_start(name: str) -> str:
+    """The start of a name KP can search: the whole name if its start is too short for KP."""
+    start = _start(name)
+    return start if len(start) >= _KP_SHORTEST else name
 
 
 def _block(query: Q, narrower: Q | None = None, *, misspelt: bool = False) -> Block:
@@ -144,10 +151,12 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     kind = first.kind
     last, given = first.last_name, first.first_name
     start = given and _start(given)
-    typo = PersonQuery(last_name=_start(last), first_name=start, postcode=first.postcode, kind=kind)
-    moved = PersonQuery(last_name=_start(last), first_name=start, kind=kind)
+    typo = PersonQuery(
+        last_name=_kp_start(last), first_name=start, postcode=first.postcode, kind=kind
+    )
+    moved = PersonQuery(last_name=_kp_start(last), first_name=start, kind=kind)
     stages = [[Block(first)], [Block(typo)], [Block(moved)]]
-    if given is not None and len(given) >= _KP_SHORTEST:  # swapped, if KP can search the name
+    if given is not None and len(_start(given)) >= _KP_SHORTEST:  # swapped, if KP can search it
         swapped = PersonQuery(last_name=_start(given), first_name=_start(last), kind=kind)
         stages.append([_block(swapped, misspelt=True)])
     stages.append([Block(PersonQuery(last_name=last, kind=kind))])
