@@ -60,3 +60,43 @@ def plot_bulk(path: Path, swept: Sequence[BulkRun], adaptive: BulkRun) -> None:
     axes.legend()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
+
+
+def plot_gate(
+    path: Path,
+    samples: Sequence[tuple[float, float, int]],
+    weather: Sequence[tuple[str, float, float]],
+    capacity: int,
+) -> None:
+    """Save a PNG at ``path``: the gate's limit and the requests in flight over time.
+
+    ``samples`` are (seconds, limit, in flight); ``weather`` the spans shaded
+    behind them, as (label, from, to).
+    """
+    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    for (label, start, end), colour in zip(weather, ["tab:red", "tab:purple"], strict=False):
+        axes.axvspan(start, end, color=colour, alpha=0.12, label=label)
+    seconds = [t for t, _, _ in samples]
+    axes.plot(
+        seconds, [limit for _, limit, _ in samples], color="tab:blue", label="the gate's limit"
+    )
+    axes.plot(
+        seconds,
+        [flight for _, _, flight in samples],
+        color="tab:orange",
+        alpha=0.6,
+        label="requests in flight",
+    )
+    axes.axhline(capacity, linestyle="--", color="grey", label=f"Driver2 takes {capacity}")
+    axes.set(
+        title="search_many through a 429 squeeze and a burst of gateway faults",
+        xlabel="seconds",
+        ylabel="requests",
+        ylim=(0, capacity * 1.4),
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)

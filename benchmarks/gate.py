@@ -11,19 +11,28 @@ Each figure is printed next to its goal:
   most 1 % of the answers a 429 for capacity (the 429s the fault rate injects
   are its noise, and not counted);
 - **squeeze**: 1,500 searches while Driver2 takes only 5 at once for 3 s;
-  goal: the gate back at 90 % of 20 within 20 latencies after the squeeze.
+  goal: the gate back at 90 % of 20 within 20 latencies after the squeeze;
+- **processes**: 4 processes sharing one client id, 100 searches each, with
+  no configuration. Goals: at most 1.3 x the limit of their 400 searches, at
+  most 2 % of 429s.
 
-Traffic goes only to the sandbox it starts on 127.0.0.1.
+It draws the gate's limit and the requests in flight through a squeeze and a
+burst of 30 % faults into ``docs/img/gate.png`` (``--plot PATH``; matplotlib,
+from the ``benchmark`` extra). Traffic goes only to the sandbox it starts on
+127.0.0.1.
 
-    python benchmarks/gate.py
+    python benchmarks/gate.py [--plot PATH]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import multiprocessing
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import attrs
 
@@ -72,12 +81,13 @@ Sample = tuple[float, float, int]
 
 
 async def _search_all(
-    settings: Settings, searches: int, *, sample: bool
+    settings: Settings, searches: int, *, sample: bool, at_start: Callable[[], object]
 ) -> tuple[float, int, list[Sample]]:
     samples: list[Sample] = []
     async with AsyncCustomerLookup.from_settings(settings) as lookup:
         await lookup.driver2.get_customer(FIXED.goderis_customer_number)  # the token, not timed
         started = time.perf_counter()
+        at_start()
         state = lookup.driver2._gate_state  # a benchmark reads the gate
 
         async def watch() -> None:
@@ -98,18 +108,39 @@ def _capacity_refusals(answers: Sequence[LoggedRequest]) -> int:
     return sum(r.status == 429 and r.fault == "max-concurrency" for r in answers)
 
 
+def _start_all(timers: Sequence[threading.Timer]) -> None:
+    for timer in timers:
+        timer.start()
+
+
 def run(
-    sandbox: Sandbox, fault_rate: float, searches: int = SEARCHES, *, sample: bool = False
+    sandbox: Sandbox,
+    fault_rate: float,
+    searches: int = SEARCHES,
+    *,
+    sample: bool = False,
+    changes: Sequence[tuple[float, dict[str, float]]] = (),
 ) -> Run:
-    """``searches`` searches at ``fault_rate``, on a reset sandbox."""
+    """``searches`` searches at ``fault_rate``, on a reset sandbox.
+
+    ``changes`` are made to the sandbox's configuration so many seconds into the run.
+    """
     sandbox.reset()
     sandbox.configure(fault_rate=fault_rate)
+    timers = [threading.Timer(at, sandbox.configure, kwargs=change) for at, change in changes]
     try:
         seconds, failed, samples = asyncio.run(
-            _search_all(sandbox.settings, searches, sample=sample)
+            _search_all(
+                sandbox.settings,
+                searches,
+                sample=sample,
+                at_start=lambda: _start_all(timers),
+            )
         )
     finally:
-        sandbox.configure(fault_rate=0.0)
+        for timer in timers:
+            timer.cancel()
+        sandbox.configure(fault_rate=0.0, max_concurrency=CAPACITY)
     answers = [r for r in sandbox.requests("driver2") if r.path == "/customers"]
     refused = _capacity_refusals(answers)
     return Run(fault_rate, seconds, failed, len(answers), refused, tuple(samples))
@@ -118,26 +149,68 @@ def run(
 def squeezed(sandbox: Sandbox) -> tuple[Run, float | None]:
     """A long run squeezed to 5 at once for 3 s; the latencies the gate took to be back at 18."""
     takes, after, lasting = SQUEEZE
-    timers = [
-        threading.Timer(after, sandbox.configure, kwargs={"max_concurrency": takes}),
-        threading.Timer(after + lasting, sandbox.configure, kwargs={"max_concurrency": CAPACITY}),
+    changes: list[tuple[float, dict[str, float]]] = [
+        (after, {"max_concurrency": takes}),
+        (after + lasting, {"max_concurrency": CAPACITY}),
     ]
-    sandbox.reset()
-    for timer in timers:
-        timer.start()
-    try:
-        result = run(sandbox, 0.0, searches=1500, sample=True)
-    finally:
-        for timer in timers:
-            timer.cancel()
-        sandbox.configure(max_concurrency=CAPACITY)
+    result = run(sandbox, 0.0, searches=1500, sample=True, changes=changes)
     ended = after + lasting
     back = next((t for t, limit, _ in result.limits if t > ended and limit >= 0.9 * CAPACITY), None)
     return result, None if back is None else (back - ended) / LATENCY
 
 
+PROCESSES = 4
+PROCESS_GOAL = 1.3
+PROCESS_REFUSED_GOAL = 0.02
+
+
+def _one_process(settings: Settings, searches: int, at: float) -> float:
+    """In a process of its own: wait for ``at`` (wall clock), search; when it ended."""
+
+    async def go() -> None:
+        async with AsyncCustomerLookup.from_settings(settings) as lookup:
+            await lookup.driver2.get_customer(FIXED.goderis_customer_number)  # its token
+            await asyncio.sleep(max(at - time.time(), 0.0))  # all start together
+            async for _ in lookup.search_many([CRITERIA] * searches):
+                pass
+
+    asyncio.run(go())
+    return time.time()
+
+
+def processes(sandbox: Sandbox) -> tuple[float, int, int]:
+    """``PROCESSES`` processes, one client id: the seconds they took, 429s, answers."""
+    sandbox.reset()
+    each = SEARCHES // PROCESSES
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        at = time.time() + 3.0  # time for every process to start and get its token
+        ends = pool.starmap(_one_process, [(sandbox.settings, each, at)] * PROCESSES)
+    answers = [r for r in sandbox.requests("driver2") if r.path == "/customers"]
+    return max(ends) - at, _capacity_refusals(answers), len(answers)
+
+
+DOCS_PLOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "gate.png"
+WEATHER = (("squeezed to 5 at once", 1.0, 3.0), ("30 % gateway faults", 5.0, 6.5))
+
+
+def weather(sandbox: Sandbox) -> Run:
+    """A long run through a squeeze and a burst of faults (`WEATHER`), its gate sampled."""
+    (_, squeeze_from, squeeze_to), (_, burst_from, burst_to) = WEATHER
+    changes: list[tuple[float, dict[str, float]]] = [
+        (squeeze_from, {"max_concurrency": 5}),
+        (squeeze_to, {"max_concurrency": CAPACITY}),
+        (burst_from, {"fault_rate": 0.3}),
+        (burst_to, {"fault_rate": 0.0}),
+    ]
+    return run(sandbox, 0.0, searches=900, sample=True, changes=changes)
+
+
 def main() -> None:
     """Run them all and print each figure against its goal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plot", type=Path, default=DOCS_PLOT, help="where to draw the PNG")
+    plot_path = parser.parse_args().plot
     with Sandbox(
         driver2_latency=LATENCY, jitter=JITTER, max_concurrency=CAPACITY, kp_latency=0.0
     ) as sandbox:
@@ -161,6 +234,17 @@ def main() -> None:
         print(
             f"  squeeze to {SQUEEZE[0]} for {SQUEEZE[2]:g} s: back at 90 % of {CAPACITY} after "
             f"{back} (goal <= {RECOVERY_GOAL}); failed: {squeeze.failed}"
+        )
+        drawn = weather(sandbox)
+        from ._plot import plot_gate  # noqa: PLC0415 - matplotlib only when drawing
+
+        plot_gate(plot_path, drawn.limits, WEATHER, CAPACITY)
+        print(f"  the gate through a squeeze and a fault burst: {plot_path}")
+        seconds, refused, answers = processes(sandbox)
+        print(
+            f"  {PROCESSES} processes on one client id: {seconds:.2f} s = "
+            f"{seconds / limit:.2f} x the limit (goal <= {PROCESS_GOAL}); 429: {refused}/{answers}"
+            f" = {refused / answers:.1%} (goal <= {PROCESS_REFUSED_GOAL:.0%})"
         )
 
 

@@ -98,6 +98,7 @@ class AsyncCustomerLookup(Lookup):
             try:
                 answer = await client.perform(
                     step.operation,
+                    timeouts=self._timeouts(client, run),
                     deadline=run.deadline,
                     step=str(step.step),
                     observe=run.observer(step.step),
@@ -181,6 +182,7 @@ class AsyncCustomerLookup(Lookup):
         concurrency: int | None = None,
         ordered: bool = False,
         progress: ProgressOption = False,
+        wait_out_outages: bool = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once: see `CustomerLookup.search_many`.
 
@@ -199,6 +201,7 @@ class AsyncCustomerLookup(Lookup):
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
+            wait_out_outages=wait_out_outages,
         )
 
     def match_many(
@@ -209,6 +212,7 @@ class AsyncCustomerLookup(Lookup):
         concurrency: int | None = None,
         ordered: bool = False,
         progress: ProgressOption = False,
+        wait_out_outages: bool = False,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         """`match` each of ``criteria``, many at once: see `CustomerLookup.match_many`."""
         return self._many(
@@ -218,6 +222,7 @@ class AsyncCustomerLookup(Lookup):
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
+            wait_out_outages=wait_out_outages,
         )
 
     @overload
@@ -230,6 +235,7 @@ class AsyncCustomerLookup(Lookup):
         progress: ProgressOption = ...,
         role: PartyRole | str | None = ...,
         candidates: Literal[False] = ...,
+        wait_out_outages: bool = ...,
     ) -> Frame: ...
     @overload
     async def match_frame(
@@ -241,6 +247,7 @@ class AsyncCustomerLookup(Lookup):
         progress: ProgressOption = ...,
         role: PartyRole | str | None = ...,
         candidates: Literal[True],
+        wait_out_outages: bool = ...,
     ) -> tuple[Frame, Frame]: ...
     async def match_frame(
         self,
@@ -251,10 +258,17 @@ class AsyncCustomerLookup(Lookup):
         progress: ProgressOption = False,
         role: PartyRole | str | None = None,
         candidates: bool = False,
+        wait_out_outages: bool = False,
     ) -> Frame | tuple[Frame, Frame]:
         """`match` every row of a DataFrame: see `CustomerLookup.match_frame`."""
         table = Table.read(frame, columns)
-        items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
+        items = self.match_many(
+            table.valid,
+            role=role,
+            concurrency=concurrency,
+            progress=progress,
+            wait_out_outages=wait_out_outages,
+        )
         output: Frame | tuple[Frame, Frame] = table.output(
             {item.index: item async for item in items}, candidates=candidates
         )
@@ -269,12 +283,15 @@ class AsyncCustomerLookup(Lookup):
         concurrency: int | None,
         ordered: bool,
         progress: ProgressOption,
+        wait_out_outages: bool,
     ) -> AsyncIterator[BulkItem[SearchResult]]:
         checked, window, tally = self._bulk(criteria, role, concurrency, progress)
-        lookup = self.search if method == "search" else self.match
-        items = run_each(
-            lambda each: lookup(each, role=checked), criteria, window=window, ordered=ordered
-        )
+
+        async def lookup(each: SearchCriteria) -> SearchResult:
+            run = Run(self.deadline, self._on_progress, wait_out_outages=wait_out_outages)
+            return await self._run(self._results(method, each, checked), run)
+
+        items = run_each(lookup, criteria, window=window, ordered=ordered)
         return atallied(items, tally)
 
     async def aclose(self) -> None:

@@ -334,9 +334,11 @@ class SyncClient(_Client):
         plan = self._plan(operation.call, timeouts=timeouts, deadline=deadline, step=step)
         return operation.read(self._exchange(plan, observe))
 
-    def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
+    def _fetch_token(
+        self, operation: Operation[Token], deadline: Deadline, observe: Observer | None
+    ) -> Token:
         plan = self._plan(operation.call, deadline=deadline, token=True)
-        return operation.read(self._exchange(plan))
+        return operation.read(self._exchange(plan, observe))
 
     def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         def send(instruction: Send) -> httpx.Response:
@@ -351,7 +353,7 @@ class SyncClient(_Client):
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return self._tokens.get(instruction.refused, plan.deadline)
+            return self._tokens.get(instruction.refused, plan.deadline, observe)
 
         return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
 
@@ -418,9 +420,11 @@ class AsyncClient(_Client):
         plan = self._plan(operation.call, timeouts=timeouts, deadline=deadline, step=step)
         return operation.read(await self._exchange(plan, observe))
 
-    async def _fetch_token(self, operation: Operation[Token], deadline: Deadline) -> Token:
+    async def _fetch_token(
+        self, operation: Operation[Token], deadline: Deadline, observe: Observer | None
+    ) -> Token:
         plan = self._plan(operation.call, deadline=deadline, token=True)
-        return operation.read(await self._exchange(plan))
+        return operation.read(await self._exchange(plan, observe))
 
     async def _exchange(self, plan: _Plan, observe: Observer | None = None) -> httpx.Response:
         async def send(instruction: Send) -> httpx.Response:
@@ -435,7 +439,7 @@ class AsyncClient(_Client):
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return await self._tokens.get(instruction.refused, plan.deadline)
+            return await self._tokens.get(instruction.refused, plan.deadline, observe)
 
         return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
 

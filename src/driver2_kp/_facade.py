@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self
 
+import attrs
+
 from ._bulk import Criteria, total_of, window
 from ._cache import ResultCache, remembered
 from ._client import AsyncClient, SyncClient
@@ -18,6 +20,7 @@ from ._flows import Ask, LookupFlow, search_flow, search_kp_flow
 from ._party import PartyRole, Source
 from ._progress import ProgressCallback, ProgressOption, Run, Tally
 from ._results import SearchResult
+from ._retry import Timeouts
 from ._rules import check_role
 from ._settings import Settings
 from .matching._flow import match_flow
@@ -123,6 +126,11 @@ class Lookup:
 
     def _client(self, ask: Ask[Any]) -> SyncClient | AsyncClient:
         return self._driver2 if ask.source is Source.DRIVER2 else self._kp
+
+    @staticmethod
+    def _timeouts(client: SyncClient | AsyncClient, run: Run) -> Timeouts | None:
+        """The timeouts of a call of ``run``: the client's, with no patience to wait outages out."""
+        return attrs.evolve(client.timeouts, patience=None) if run.wait_out_outages else None
 
     def __repr__(self) -> str:
         clients = f"driver2={self._driver2!r}, kp={self._kp!r}"

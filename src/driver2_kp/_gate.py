@@ -173,7 +173,7 @@ class Latencies:
     """The latencies of a service's answers: recent and usual levels, the longest of late.
 
     >>> latencies = Latencies()
-    >>> for seconds in [0.2] * 16 + [0.5] * 16:
+    >>> for seconds in [0.2] * 16 + [0.6] * 16:
     ...     latencies.add(seconds)
     >>> latencies.grown()  # the median of the latest 16 over twice the long-run average
     True
@@ -254,6 +254,8 @@ class GateState:
     """Rounds at the ceiling before the next look above it."""
     rise: float = 1.0
     """How far the next look above the ceiling goes."""
+    top: float | None = None
+    """The highest ceiling that held: climbing back to it is quick, above it slow."""
     looked_from: float | None = None
     """The ceiling before the latest look above it, until a 429 or the next look."""
     latencies: Latencies = attrs.field(factory=Latencies, repr=False)
@@ -280,7 +282,7 @@ class GateState:
         start = self.max_in_flight // 2 if self.start_at is None else self.start_at
         self.limit = self.threshold = float(min(max(1, start), self.max_in_flight))
         if self.start_at is not None:  # what the contract says the service takes
-            self.ceiling = self.limit
+            self.ceiling = self.top = self.limit
 
     # --- the queue: first come, first served --------------------------------------
 
@@ -410,15 +412,22 @@ class GateState:
             # Only requests sent since the latest look say whether it held.
             self.at_ceiling += ticket.started >= self._looked_at
             if self.looked_from is not None and self.at_ceiling >= self.ceiling:
-                # A round above where it was, and no 429: the look held. Look further, sooner.
+                # A round above where it was, and no 429: the look held.
                 self.looked_from = None
-                self.look_after = FIRST_LOOK
-                self.rise = min(self.rise * 2, max(self.ceiling / 2, 1.0))
+                self.top = max(self.top or 0.0, self.ceiling)
+                if self.ceiling < self.top:  # climbing back: look further, sooner
+                    self.look_after = FIRST_LOOK
+                    self.rise = min(self.rise * 2, max(self.ceiling / 2, 1.0))
+                else:  # where it held before: above it, rarely
+                    self.look_after, self.rise = LONGEST_LOOK, 1.0
             if self.at_ceiling >= self.look_after * self.ceiling:
                 self.at_ceiling = 0
                 self._looked_at = now
                 self.looked_from = self.ceiling
-                self.ceiling = min(self.ceiling + self.rise, float(self.max_in_flight))
+                raised = self.ceiling + self.rise
+                if self.top is not None and self.ceiling < self.top:
+                    raised = min(raised, self.top)  # back to where it held, no further at once
+                self.ceiling = min(raised, float(self.max_in_flight))
                 self.threshold = max(self.threshold, self.ceiling)  # fill it at once
             grown = min(grown, self.ceiling)
         self.limit = grown
@@ -457,6 +466,7 @@ class GateState:
             self.probing = True
             self.limit = 1.0
             self.ceiling = None  # it was failing: what it took before says little now
+            # ``top`` stays: where it held before the outage is where to climb back to.
             self.probe_at = now + next(self._probe_waits)
 
 

@@ -398,6 +398,19 @@ def _stopped(
     )
 
 
+def _authorized(
+    refused: str | None, timeouts: Timeouts
+) -> Generator[Authorize, Outcome, str | ServiceDownError]:
+    """A bearer token; or, for a call that waits outages out, the token request's outage."""
+    answer = yield Authorize(refused)
+    if isinstance(answer, ServiceDownError) and timeouts.patience is None:
+        return answer
+    if isinstance(answer, BaseException):
+        raise answer  # the token call's own error: it names its own step
+    assert isinstance(answer, str)
+    return answer
+
+
 def call_flow(
     call: Call,
     *,
@@ -430,11 +443,11 @@ def call_flow(
     stop: _Stop = {"deadline": deadline, "timeouts": timeouts, "step": step}
     while True:
         if authorize and token is None:
-            answer = yield Authorize(refused)
-            if isinstance(answer, BaseException):
-                raise answer  # the token call's own error: it names its own step
-            assert isinstance(answer, str)
-            token = answer
+            got = yield from _authorized(refused, timeouts)
+            if isinstance(got, ServiceDownError):
+                last = got  # the token request ran out of its patience; this call waits on
+                continue
+            token = got
         if deadline.left() <= 0:
             raise deadline_error(call, deadline, step=step, attempts=attempts, last=last) from last
         started = time.monotonic()

@@ -68,16 +68,20 @@ it should return at once (set a status, log, or raise to cancel).
 
 
 class Run:
-    """One lookup: its deadline, and what its progress callback is told."""
+    """One lookup: its deadline, what its progress callback hears, whether it waits out outages."""
 
     def __init__(
         self,
         seconds: float,
         on_progress: ProgressCallback | None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        wait_out_outages: bool = False,
     ) -> None:
         self.deadline = Deadline.after(seconds, clock=clock)
         """The lookup's one deadline: every call it makes ends by it."""
+        self.wait_out_outages = wait_out_outages
+        """Whether its calls retry through an outage up to the deadline (no outage patience)."""
         self._on_progress = on_progress
         self._clock = clock
         self._started = clock()

@@ -28,7 +28,7 @@ import httpx
 
 from ._deadline import Deadline
 from ._errors import DeadlineExceededError, ResponseFormatError, TransportError
-from ._http import Call, ErrorBody, Operation, deadline_error
+from ._http import Call, ErrorBody, Observer, Operation, deadline_error
 from ._settings import HEADER_SAFE, Secret
 
 __all__ = ["AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
@@ -158,7 +158,7 @@ class SyncTokens:
         self,
         cache: TokenCache,
         operation: Operation[Token],
-        perform: Callable[[Operation[Token], Deadline], Token],
+        perform: Callable[[Operation[Token], Deadline, Observer | None], Token],
     ) -> None:
         self._cache = cache
         self._operation = operation
@@ -168,8 +168,11 @@ class SyncTokens:
         self._fetcher = Deadline(0.0, 0.0)
         """The deadline of the caller fetching (or who fetched last)."""
 
-    def get(self, refused: str | None, deadline: Deadline) -> str:
-        """A usable token, fetched if need be, within ``deadline``."""
+    def get(self, refused: str | None, deadline: Deadline, observe: Observer | None = None) -> str:
+        """A usable token, fetched if need be, within ``deadline``.
+
+        The caller who fetches it tells ``observe`` of its attempts and waits.
+        """
         while True:
             with self._lock:
                 token = self._cache.usable(refused)
@@ -180,7 +183,7 @@ class SyncTokens:
                     self._flight, self._fetcher = Future(), deadline
                 flight, fetcher = self._flight, self._fetcher
             if leading:
-                return self._fetch(flight, deadline)
+                return self._fetch(flight, deadline, observe)
             try:
                 return flight.result(timeout=max(deadline.left(), 0.0))
             except TimeoutError:
@@ -192,9 +195,9 @@ class SyncTokens:
             except _Abandoned:
                 pass  # the fetcher was interrupted (Ctrl+C): fetch again
 
-    def _fetch(self, flight: Future[str], deadline: Deadline) -> str:
+    def _fetch(self, flight: Future[str], deadline: Deadline, observe: Observer | None) -> str:
         try:
-            token = self._perform(self._operation, deadline)
+            token = self._perform(self._operation, deadline, observe)
         except BaseException as error:
             with self._lock:
                 self._flight = None
@@ -219,7 +222,7 @@ class AsyncTokens:
         self,
         cache: TokenCache,
         operation: Operation[Token],
-        perform: Callable[[Operation[Token], Deadline], Awaitable[Token]],
+        perform: Callable[[Operation[Token], Deadline, Observer | None], Awaitable[Token]],
     ) -> None:
         self._cache = cache
         self._operation = operation
@@ -228,8 +231,10 @@ class AsyncTokens:
         self._fetcher = Deadline(0.0, 0.0)
         """The deadline of the caller fetching (or who fetched last)."""
 
-    async def get(self, refused: str | None, deadline: Deadline) -> str:
-        """A usable token, fetched if need be, within ``deadline``."""
+    async def get(
+        self, refused: str | None, deadline: Deadline, observe: Observer | None = None
+    ) -> str:
+        """A usable token, fetched if need be, within ``deadline``; see `SyncTokens.get`."""
         while True:
             token = self._cache.usable(refused)
             if token is not None:
@@ -241,7 +246,7 @@ class AsyncTokens:
                 self._flight = None  # ended, or of an event loop that is gone
             leading = self._flight is None
             if self._flight is None:
-                self._flight = loop.create_task(self._fetch(deadline))
+                self._flight = loop.create_task(self._fetch(deadline, observe))
                 self._flight.add_done_callback(self._landed)
                 self._flight.add_done_callback(_retrieve)
                 self._fetcher = deadline
@@ -265,8 +270,8 @@ class AsyncTokens:
                     ) from None
                 raise
 
-    async def _fetch(self, deadline: Deadline) -> str:
-        return self._cache.keep(await self._perform(self._operation, deadline))
+    async def _fetch(self, deadline: Deadline, observe: Observer | None) -> str:
+        return self._cache.keep(await self._perform(self._operation, deadline, observe))
 
     def _landed(self, flight: asyncio.Task[str]) -> None:
         # Here, not in _fetch: a task cancelled before it began never runs its body.

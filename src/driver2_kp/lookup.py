@@ -131,6 +131,7 @@ class CustomerLookup(Lookup):
             try:
                 answer = client.perform(
                     step.operation,
+                    timeouts=self._timeouts(client, run),
                     deadline=run.deadline,
                     step=str(step.step),
                     observe=run.observer(step.step),
@@ -309,6 +310,7 @@ class CustomerLookup(Lookup):
         concurrency: int | None = None,
         ordered: bool = False,
         progress: ProgressOption = False,
+        wait_out_outages: bool = False,
     ) -> Iterator[BulkItem[SearchResult]]:
         """`search` each of ``criteria``, many at once; one `BulkItem` per input.
 
@@ -332,6 +334,12 @@ class CustomerLookup(Lookup):
         and the threads end before the loop does, once the attempts and waits
         under way are over. ``on_progress`` is called from those threads.
 
+        When Driver2 answers nothing at all, each search fails after the
+        outage patience (`ServiceDownError`, ``Timeouts.patience``): right for
+        a backend whose user waits. ``wait_out_outages=True`` retries through
+        an outage instead, up to each lookup's deadline: right for an overnight
+        job.
+
         Example::
 
             for item in lookup.search_many(rows, ordered=True, progress=True):
@@ -344,6 +352,7 @@ class CustomerLookup(Lookup):
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
+            wait_out_outages=wait_out_outages,
         )
 
     def match_many(
@@ -354,6 +363,7 @@ class CustomerLookup(Lookup):
         concurrency: int | None = None,
         ordered: bool = False,
         progress: ProgressOption = False,
+        wait_out_outages: bool = False,
     ) -> Iterator[BulkItem[SearchResult]]:
         """`match` each of ``criteria``, many at once: as `search_many`, one `BulkItem` per input.
 
@@ -368,6 +378,7 @@ class CustomerLookup(Lookup):
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
+            wait_out_outages=wait_out_outages,
         )
 
     @overload
@@ -380,6 +391,7 @@ class CustomerLookup(Lookup):
         progress: ProgressOption = ...,
         role: PartyRole | str | None = ...,
         candidates: Literal[False] = ...,
+        wait_out_outages: bool = ...,
     ) -> Frame: ...
     @overload
     def match_frame(
@@ -391,6 +403,7 @@ class CustomerLookup(Lookup):
         progress: ProgressOption = ...,
         role: PartyRole | str | None = ...,
         candidates: Literal[True],
+        wait_out_outages: bool = ...,
     ) -> tuple[Frame, Frame]: ...
     def match_frame(
         self,
@@ -401,6 +414,7 @@ class CustomerLookup(Lookup):
         progress: ProgressOption = False,
         role: PartyRole | str | None = None,
         candidates: bool = False,
+        wait_out_outages: bool = False,
     ) -> Frame | tuple[Frame, Frame]:
         """`match` every row of a pandas or polars DataFrame; a frame of the same kind back.
 
@@ -426,8 +440,8 @@ class CustomerLookup(Lookup):
         ``weight`` and ``reasons``), to review by hand.
 
         Needs the ``driver2-kp[dataframe]`` extra: without pandas and polars,
-        raises `ImportError` naming it. ``concurrency`` and ``progress`` are as
-        in `search_many`.
+        raises `ImportError` naming it. ``concurrency``, ``progress`` and
+        ``wait_out_outages`` are as in `search_many`.
 
         Example::
 
@@ -435,7 +449,13 @@ class CustomerLookup(Lookup):
             matched[["last_name", "best_driver2_number", "score", "why_no_best"]]
         """
         table = Table.read(frame, columns)
-        items = self.match_many(table.valid, role=role, concurrency=concurrency, progress=progress)
+        items = self.match_many(
+            table.valid,
+            role=role,
+            concurrency=concurrency,
+            progress=progress,
+            wait_out_outages=wait_out_outages,
+        )
         output: Frame | tuple[Frame, Frame] = table.output(
             {item.index: item for item in items}, candidates=candidates
         )
@@ -450,13 +470,15 @@ class CustomerLookup(Lookup):
         concurrency: int | None,
         ordered: bool,
         progress: ProgressOption,
+        wait_out_outages: bool,
     ) -> Iterator[BulkItem[SearchResult]]:
         if isinstance(criteria, AsyncIterable):
             raise TypeError("an async iterable of criteria is for AsyncCustomerLookup")
         checked, window, tally = self._bulk(criteria, role, concurrency, progress)
 
         def lookup(each: SearchCriteria, stop: Stop) -> SearchResult:
-            run = Run(self.deadline, stop.watching(self._on_progress))
+            watching = stop.watching(self._on_progress)
+            run = Run(self.deadline, watching, wait_out_outages=wait_out_outages)
             return self._run(self._results(method, each, checked), run)
 
         # Threads of this lookup's own clients: no more than the gate lets through at once.

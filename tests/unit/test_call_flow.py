@@ -27,10 +27,12 @@ from driver2_kp import (
     RequestTimeoutError,
     RetryPolicy,
     ServerError,
+    ServiceDownError,
     Timeouts,
     TransportError,
 )
 from driver2_kp._deadline import Expired
+from driver2_kp._gate import Unanswered
 from driver2_kp._http import (
     Authorize,
     Call,
@@ -122,10 +124,12 @@ def drive(
     took: float | Sequence[float] = 0.0,
     overslept: float = 0.0,
     tokens: Sequence[str | Driver2KPError] | None = None,
+    silence: Callable[[], float] | None = None,
 ) -> Run:
     """Run ``call_flow`` to its end: each attempt takes ``took`` seconds of the fake clock.
 
     With ``tokens``, the flow authorizes, and each `Authorize` gets the next one.
+    ``silence`` is what the gate would say of how long the service has not answered.
     """
     clock = clock or FakeClock(1000.0)
     timeouts = timeouts or Timeouts()
@@ -137,6 +141,7 @@ def drive(
         timeouts=timeouts,
         retry=retry or RetryPolicy(),
         authorize=tokens is not None,
+        silence=silence,
     )
     answers: Iterator[tuple[Outcome, float]] = iter(zip(outcomes, durations, strict=True))
     given = iter(tokens or ())
@@ -723,3 +728,46 @@ def test_a_calls_repr_names_the_endpoint_and_never_what_is_sent() -> None:
     assert "POST /customers" in shown
     for sent in ("Goderis", "thiemen", "k-1"):
         assert sent not in shown
+
+
+# --- down is not slow: the outage patience --------------------------------------------
+
+
+def test_a_service_that_answers_nothing_ends_the_call_after_the_patience() -> None:
+    clock = FakeClock(1000.0)
+    refused = [failure(httpx.ConnectError)] * 50
+    run = drive(GET, refused, clock=clock, silence=lambda: clock() - 1000.0)
+    assert isinstance(run.error, ServiceDownError)
+    assert clock() - 1000.0 == pytest.approx(15.0)  # the patience, not the 300 s deadline
+    assert sum(run.sleeps) == pytest.approx(15.0)  # no wait past it: the last one is cut
+    assert run.error.attempts == len(run.sends)
+    assert run.error.silent_for == pytest.approx(15.0)
+    assert isinstance(run.error.last_error, TransportError)
+    assert "could not connect" in str(run.error)
+    assert str(run.error).startswith(
+        "Driver2 GET /customers: Driver2 does not answer: nothing but failures for 15.0 s, "
+        "longer than the outage patience of 15 s ("
+    )
+
+
+def test_a_service_that_answers_slowly_or_with_errors_is_retried_to_the_deadline() -> None:
+    clock = FakeClock(1000.0)
+    errors = [status(503)] * 200
+    run = drive(GET, errors, clock=clock, took=5.0, silence=lambda: 0.0)  # it answers
+    assert isinstance(run.error, DeadlineExceededError)
+    assert clock() - 1000.0 == pytest.approx(300.0, abs=5.0)
+
+
+def test_without_patience_an_outage_is_waited_out_to_the_deadline() -> None:
+    clock = FakeClock(1000.0)
+    refused = [failure(httpx.ConnectError)] * 200
+    timeouts = Timeouts(patience=None)
+    run = drive(GET, refused, clock=clock, timeouts=timeouts, silence=lambda: clock() - 1000.0)
+    assert isinstance(run.error, DeadlineExceededError)
+
+
+def test_a_caller_out_of_patience_at_the_gate_is_told_what_it_waited_for() -> None:
+    run = drive(GET, [Unanswered(16.0)])
+    assert isinstance(run.error, ServiceDownError)
+    assert (run.error.attempts, run.error.silent_for) == (0, 16.0)
+    assert "waiting for the probes of other calls" in str(run.error)

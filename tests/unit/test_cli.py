@@ -216,6 +216,23 @@ def test_an_unreachable_service_is_a_service_failure(clean_env: pytest.MonkeyPat
     assert CLIENT_SECRET not in error
 
 
+def test_a_driver2_that_answers_nothing_is_told_after_the_outage_patience(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("DRIVER2_BASE_URL", "http://127.0.0.1:1/driver2/api/v2")
+    clean_env.setenv("DRIVER2_CLIENT_ID", CLIENT_ID)
+    clean_env.setenv("DRIVER2_CLIENT_SECRET", CLIENT_SECRET)
+    clean_env.setenv("KP_BASE_URL", "http://127.0.0.1:1/kp/api/v1")
+    clean_env.setenv("KP_API_KEY", KP_API_KEY)
+    clean_env.setenv("DRIVER2_OUTAGE_PATIENCE", "0.2")  # the deadline stays 300 s
+    result = run("search", "--last-name", "Goderis", "--json")
+    assert result.exit_code == ExitCode.SERVICE
+    error = one_line_error(result)
+    assert "Driver2 does not answer" in error
+    assert "could not connect to 127.0.0.1:1" in error  # the cause, not the gate
+    assert "gate" not in error
+
+
 def test_a_failing_service_is_a_service_failure_not_nobody_found(configured: Sandbox) -> None:
     configured.configure(fault_rate=1.0)
     configured_environment = {"DRIVER2_DEADLINE": "0.3"}

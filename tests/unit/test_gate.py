@@ -218,6 +218,20 @@ def test_after_a_squeeze_the_limit_is_back_near_capacity_within_20_latencies() -
     assert refused <= 15  # the last look of the climb goes past it, once
 
 
+def test_after_a_lone_429_the_limit_climbs_back_to_where_it_held_and_no_further() -> None:
+    clock = FakeClock(100.0)
+    state = GateState(32, start_at=20, clock=clock)
+    run_rounds(state, clock, 3, capacity=20)
+    tickets = start(state, 20)
+    state.finish(tickets[0], Verdict.OVERLOADED)  # a gateway's 429, not the capacity
+    for ticket in tickets[1:]:
+        state.finish(ticket, Verdict.ANSWERED)
+    assert state.limit < 20.0  # one below where it was refused
+    limits, _, refused = run_rounds(state, clock, 10, capacity=20)
+    assert limits[-1] == 20.0  # back in a few rounds
+    assert refused == 0  # and never past 20, where it held
+
+
 def test_two_processes_on_one_client_id_learn_their_shares_in_a_round() -> None:
     clock = FakeClock(100.0)
     ours, theirs = (GateState(32, start_at=20, clock=clock) for _ in range(2))
