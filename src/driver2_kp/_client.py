@@ -9,9 +9,10 @@ decided by `driver2_kp._http.call_flow`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -20,6 +21,7 @@ import attrs
 import httpx
 
 from ._attempt import ANSWER, GOING_OUT, AttemptTimeouts, bounded, phase_of
+from ._budget import Unbounded, budget_of
 from ._deadline import Deadline, Expired
 from ._errors import TransportError
 from ._gate import AsyncGate, GateState, Patience, Slot, SyncGate, verdict_of
@@ -30,6 +32,7 @@ from ._http import (
     Observer,
     Operation,
     Send,
+    Sleep,
     call_flow,
     run_async,
     run_sync,
@@ -74,6 +77,8 @@ class Endpoint:
     """Headers that authenticate every request (KP's ``X-API-Key``)."""
     token: Operation[Token] | None = None
     """The token request, for a service that wants a bearer token (Driver2)."""
+    budget: str | None = None
+    """A budget shared beyond this client (``"dask:<name>"``): see `driver2_kp._budget`."""
 
 
 @attrs.frozen
@@ -87,6 +92,19 @@ class _Plan:
     step: str | None
     patience: Patience | None
     """How long the call waits while the service answers nothing, from when it began."""
+
+
+def _retries(observe: Observer | None) -> Observer | None:
+    """``observe``, told only of a token request's retries and waits: its first try is quiet."""
+    if observe is None:
+        return None
+    told = observe
+
+    def retries(instruction: Send | Sleep) -> None:
+        if isinstance(instruction, Sleep) or instruction.attempt > 1:
+            told(instruction)
+
+    return retries
 
 
 def _closed(call: Call) -> TransportError:
@@ -194,6 +212,9 @@ class _Client:
         self._retry = retry or settings.retry
         self._gate_state = GateState(
             endpoint.max_in_flight, start_at=endpoint.start_in_flight, spaced=self._retry.wait
+        )
+        self._budget = budget_of(
+            endpoint.budget, endpoint.start_in_flight or endpoint.max_in_flight
         )
         self._owned = not custom
         # The pool follows the gate: a request let through never waits for a connection.
@@ -345,7 +366,10 @@ class SyncClient(_Client):
             if self._http.is_closed:
                 raise _closed(plan.call)
             slot = self._gate.acquire(plan.deadline, plan.patience)
-            with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
+            with (
+                self._leased(slot, plan),
+                _Attempt(plan, slot, instruction, self._http, self._gate) as attempt,
+            ):
                 request = self._request(self._http, attempt, instruction)
                 with sending():
                     response = self._http.send(request, stream=True)
@@ -353,12 +377,26 @@ class SyncClient(_Client):
 
         def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return self._tokens.get(instruction.refused, plan.deadline, observe)
+            return self._tokens.get(instruction.refused, plan.deadline, _retries(observe))
 
         return run_sync(self._flow(plan), send=send, authorize=token, observe=observe)
 
+    @contextlib.contextmanager
+    def _leased(self, slot: Slot, plan: _Plan) -> Iterator[None]:
+        """A place in the budget shared beyond this client, for one attempt."""
+        try:
+            self._budget.acquire(plan.deadline)
+        except BaseException:
+            self._gate.release(slot)  # never sent: the gate learns nothing
+            raise
+        try:
+            yield
+        finally:
+            self._budget.release()
+
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
+        self._budget.close()
         if self._owned:
             self._http.close()
 
@@ -431,20 +469,41 @@ class AsyncClient(_Client):
             if self._http.is_closed:
                 raise _closed(plan.call)
             slot = await self._gate.acquire(plan.deadline, plan.patience)
-            with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
-                request = self._request(self._http, attempt, instruction)
-                async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
-                    with sending():
-                        return attempt.answered(await self._http.send(request))
+            async with self._leased(slot, plan):
+                return await self._attempt(plan, slot, instruction)
 
         async def token(instruction: Authorize) -> str:
             assert self._tokens is not None
-            return await self._tokens.get(instruction.refused, plan.deadline, observe)
+            return await self._tokens.get(instruction.refused, plan.deadline, _retries(observe))
 
         return await run_async(self._flow(plan), send=send, authorize=token, observe=observe)
 
+    @contextlib.asynccontextmanager
+    async def _leased(self, slot: Slot, plan: _Plan) -> AsyncIterator[None]:
+        """A place in the budget shared beyond this client, taken off the event loop."""
+        if isinstance(self._budget, Unbounded):  # no thread to hop to for nothing
+            yield
+            return
+        try:
+            await asyncio.to_thread(self._budget.acquire, plan.deadline)
+        except BaseException:
+            self._gate.release(slot)  # never sent: the gate learns nothing
+            raise
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self._budget.release)
+
+    async def _attempt(self, plan: _Plan, slot: Slot, instruction: Send) -> httpx.Response:
+        with _Attempt(plan, slot, instruction, self._http, self._gate) as attempt:
+            request = self._request(self._http, attempt, instruction)
+            async with asyncio.timeout(max(plan.deadline.left(), 0.0)):
+                with sending():
+                    return attempt.answered(await self._http.send(request))
+
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's ``http_client``)."""
+        self._budget.close()
         if self._tokens is not None:
             self._tokens.close()
         if self._owned:

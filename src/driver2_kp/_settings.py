@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Final
 import attrs
 import httpx
 
+from ._budget import check_budget
 from ._errors import ConfigurationError
 from ._retry import DEFAULT_RETRY, DRIVER2_TIMEOUTS, KP_TIMEOUTS, RetryPolicy, Timeouts
 
@@ -147,6 +148,10 @@ class Settings:
     """The most Driver2 requests a client has in flight at once; its gate adapts below it."""
     kp_max_in_flight: int = attrs.field(default=32, validator=_in_flight)
     """The most KP requests a client has in flight at once; its gate adapts below it."""
+    driver2_budget: str | None = attrs.field(default=None, converter=check_budget)
+    """A Driver2 budget shared cluster-wide: ``"dask:<name>"`` (Dask distributed's
+    ``Semaphore``, 20 leases; the ``dask`` extra) or ``"dask:<name>:<leases>"``;
+    ``None``: each client's gate learns its share alone (``DRIVER2_BUDGET``)."""
 
     ENV_VARS: ClassVar[tuple[str, ...]] = (
         "DRIVER2_BASE_URL",
@@ -170,13 +175,15 @@ class Settings:
         "KP_MAX_IN_FLIGHT": "kp_max_in_flight",
     }
     """Optional environment variables `from_env` reads: whole numbers, for a setting."""
+    TEXT_VARS: ClassVar[dict[str, str]] = {"DRIVER2_BUDGET": "driver2_budget"}
+    """Optional environment variables `from_env` reads as they are, for a setting."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or from ``environ``).
 
-        Requires `ENV_VARS`; reads the optional `TIMEOUT_VARS` (seconds) and
-        `LIMIT_VARS` (whole numbers). Raises `ConfigurationError` naming every
+        Requires `ENV_VARS`; reads the optional `TIMEOUT_VARS` (seconds),
+        `LIMIT_VARS` (whole numbers) and `TEXT_VARS`. Raises `ConfigurationError` naming every
         missing or malformed variable::
 
             settings = Settings.from_env()
@@ -202,6 +209,12 @@ class Settings:
                 except ValueError:
                     message = f"{variable} must be a whole number >= 1"
                     raise ConfigurationError(message) from None
+        for variable, setting in cls.TEXT_VARS.items():
+            if env.get(variable):
+                try:
+                    limits[setting] = check_budget(env[variable])
+                except ConfigurationError as error:
+                    raise ConfigurationError(f"{variable}: {error}") from None
         settings = cls(
             driver2_base_url=env["DRIVER2_BASE_URL"],
             driver2_client_id=env["DRIVER2_CLIENT_ID"],

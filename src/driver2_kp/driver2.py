@@ -184,6 +184,7 @@ def _driver2_endpoint(settings: Settings) -> Endpoint:
         settings.driver2_max_in_flight,
         start_in_flight=CONCURRENCY,
         token=token_request(settings.driver2_client_id, settings.driver2_client_secret),
+        budget=settings.driver2_budget,
     )
 
 
