@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Final, Protocol
 
 import attrs
@@ -117,6 +118,17 @@ def check_budget(spec: str | None) -> str | None:
     return spec
 
 
+def _in_dask(distributed: ModuleType) -> bool:
+    """Whether this thread runs a Dask task, or a `distributed.Client` is the default."""
+    for where in (distributed.get_worker, distributed.get_client):
+        try:
+            where()
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 class DaskBudget:
     """Leases of a Dask distributed `Semaphore`: see the module docstring.
 
@@ -136,12 +148,12 @@ class DaskBudget:
             raise ConfigurationError(
                 "driver2_budget 'dask:...' needs Dask distributed: pip install 'driver2-kp[dask]'"
             ) from missing
-        self._semaphore: _Semaphore = distributed.Semaphore(max_leases=leases, name=name)
-        if self._semaphore.loop is None:  # bound now, in this thread, or never
+        if not _in_dask(distributed):  # the semaphore binds to them, in this thread
             raise ConfigurationError(
                 "driver2_budget 'dask:...' needs a Dask worker or client: make the lookup "
                 "inside a Dask task, or after distributed.Client(...)"
             )
+        self._semaphore: _Semaphore = distributed.Semaphore(max_leases=leases, name=name)
 
     def acquire(self, deadline: Deadline) -> None:
         """Take one lease, waiting at most until ``deadline``."""

@@ -21,6 +21,11 @@ signals that mean it:
 - **a rate of failures that stands out**: 8 of the latest 20 outcomes failed
   (5xx, timeouts, dropped connections). Then the limit is halved, once a round.
 
+The first round after the gate learns the service's latency is *paced*: its
+requests go out spread over half that latency, so that processes sharing the
+service's budget learn so from a few 429s rather than a whole round's; a 429
+in that round is a share, not a squeeze, and is not climbed back from.
+
 An isolated 5xx or dropped connection is noise: it is retried by its caller and
 cuts nothing. While the limit is in use and none of those signals shows, it
 grows: doubling each round up to its *threshold* (slow start), then by one a
@@ -261,6 +266,13 @@ class GateState:
     latencies: Latencies = attrs.field(factory=Latencies, repr=False)
     _heard_at: float = -math.inf
     """When the service last answered."""
+    _paced: int = 0
+    """Starts of the first round still to pace."""
+    _shared: bool = False
+    """Whether the current overshoot came in the first round: others share the service."""
+    _pace: float = 0.0
+    """Seconds between two paced starts."""
+    _next_start: float = -math.inf
     _looked_at: float = -math.inf
     """When the latest look above the ceiling began."""
     _squeeze: float = -math.inf
@@ -306,7 +318,9 @@ class GateState:
             if self.in_flight:
                 return freed_at
             return max(self.probe_at - now, 0.0) if self.spaced else 0.0
-        return 0.0 if self.in_flight < int(self.limit) else freed_at
+        if self.in_flight >= int(self.limit):
+            return freed_at
+        return max(self._next_start - now, 0.0) if self._paced else 0.0
 
     def _bury(self, now: float) -> None:
         while self._ghosts and self._ghosts[0] <= now:
@@ -351,7 +365,11 @@ class GateState:
     def start(self) -> Ticket:
         """Let one request through."""
         self.in_flight += 1
-        return Ticket(self.clock(), self.in_flight, self.probing)
+        now = self.clock()
+        if self._paced:
+            self._paced -= 1
+            self._next_start = now + self._pace
+        return Ticket(now, self.in_flight, self.probing)
 
     def ghost_until(self, ticket: Ticket, bound: float) -> float:
         """Until when a request given up on now keeps its place: see `Latencies.ghost_span`."""
@@ -397,6 +415,11 @@ class GateState:
     def _answered(self, ticket: Ticket, busy: int) -> None:
         self._heard()
         now = self.clock()
+        if self.latencies.usual is None and self.spaced:
+            # The first latency known: pace the first round over half of it, so that
+            # processes sharing the service's budget learn so from a few 429s, not 20.
+            self._paced = int(self.limit)
+            self._pace = (now - ticket.started) / (2 * self.limit)
         self.latencies.add(now - ticket.started)
         # Grow only when the limit was used: an idle gate learns nothing.
         if busy * 2 < self.limit:
@@ -440,14 +463,18 @@ class GateState:
             self._refused += 1
         else:
             self._squeeze, self._peak, self._refused = now, busy, 1
-            if self.looked_from is not None:  # the latest look above went too far
+            self._shared = self._paced > 0  # refused in the first round: others share it
+            if self.looked_from is not None or self._shared:  # a look went too far, or shared
                 self.look_after = min(self.look_after * 2, LONGEST_LOOK)
             else:  # the service takes less than it did: find where, then look often
                 self.look_after = FIRST_LOOK
             self.looked_from = None
             self.rise = 1.0
+        self._paced = 0  # its share is being learned: no more need to pace
         ceiling = max(float(self._peak - self._refused), 1.0)
         self.ceiling = ceiling if self.ceiling is None else min(self.ceiling, ceiling)
+        if self._shared:  # its share, not a squeeze to climb back from
+            self.top = self.ceiling
         self.limit = self.threshold = min(self.limit, self.ceiling)
         self.at_ceiling = 0
         self.last_cut = now

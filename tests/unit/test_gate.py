@@ -41,6 +41,9 @@ def start(state: GateState, count: int = 1) -> list[Ticket]:
     for _ in range(count):
         me = object()
         state.join(me)
+        paced = state.turn(me)  # the first round after the first answer is paced
+        if 0 < paced < math.inf and isinstance(state.clock, FakeClock):
+            state.clock.advance(paced)
         assert state.turn(me) == 0
         state.leave(me)
         tickets.append(state.start())
@@ -103,6 +106,41 @@ def test_an_idle_gate_does_not_grow() -> None:
         (ticket,) = start(state)  # one at a time: the limit of 16 is never used
         state.finish(ticket, Verdict.ANSWERED)
     assert state.limit == 16
+
+
+def test_the_first_round_after_the_first_answer_is_paced_over_half_a_latency() -> None:
+    state, clock = gate(32, spaced=True)  # a limit of 16
+    (first,) = start(state)
+    clock.now += 0.4
+    state.finish(first, Verdict.ANSWERED)  # a latency of 0.4 s is known
+    me = object()
+    state.join(me)
+    assert state.turn(me) == 0  # the first goes at once
+    state.leave(me)
+    state.start()
+    state.join(me)
+    assert state.turn(me) == pytest.approx(0.4 / 2 / 16)  # the next a 32nd of 0.4 s later
+    state.leave(me)
+    tickets = start(state, 15)
+    assert tickets[-1].started - tickets[0].started == pytest.approx(0.2 * 14 / 16)
+    state.join(me)
+    assert state.turn(me) == math.inf  # the limit is in use
+    state.leave(me)
+
+
+@pytest.mark.parametrize("refused", [True, False])
+def test_a_429_ends_the_pacing_and_test_suites_never_pace(refused: bool) -> None:
+    state, clock = gate(32, spaced=refused)  # unspaced: RetryPolicy(wait=False)
+    (first,) = start(state)
+    clock.now += 0.4
+    state.finish(first, Verdict.ANSWERED)
+    one, other = state.start(), state.start()
+    state.finish(one, Verdict.OVERLOADED if refused else Verdict.UNKNOWN)
+    state.finish(other, Verdict.UNKNOWN)
+    waiter = object()
+    state.join(waiter)
+    assert state.turn(waiter) == 0  # a 429: a share is being learned, no more pacing
+    state.leave(waiter)
 
 
 # --- noise is not congestion ---------------------------------------------------------
