@@ -16,6 +16,14 @@ SETTINGS = Settings(
     kp_api_key="k",
 )
 """Settings of made-up services, for tests whose services are fakes (httpx.MockTransport)."""
+ENVIRONMENT = {
+    "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
+    "DRIVER2_CLIENT_ID": "client",
+    "DRIVER2_CLIENT_SECRET": "s3cr3t-value",
+    "KP_BASE_URL": "https://kp.example.de/api/v1",
+    "KP_API_KEY": "k3y-value",
+}
+"""The variables `Settings.from_env` requires, for made-up services."""
 
 
 def customer() -> JSONObject:

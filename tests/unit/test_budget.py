@@ -7,15 +7,9 @@ import pytest
 
 from driver2_kp import ConfigurationError, Driver2Client, Settings
 from driver2_kp._budget import Unbounded, _parse, budget_of
-from tests._contract import SETTINGS
+from tests._contract import ENVIRONMENT, SETTINGS
 
-ENV = {
-    "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
-    "DRIVER2_CLIENT_ID": "client",
-    "DRIVER2_CLIENT_SECRET": "s3cr3t-value",
-    "KP_BASE_URL": "https://kp.example.de/api/v1",
-    "KP_API_KEY": "k3y-value",
-}
+ENV = ENVIRONMENT
 
 
 def test_no_budget_is_the_gate_alone() -> None:

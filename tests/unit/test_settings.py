@@ -12,14 +12,9 @@ from driver2_kp import (
     Timeouts,
 )
 from driver2_kp._retry import KP_TIMEOUTS
+from tests._contract import ENVIRONMENT
 
-ENV = {
-    "DRIVER2_BASE_URL": "https://driver2.example.be/api/v2/",
-    "DRIVER2_CLIENT_ID": "client",
-    "DRIVER2_CLIENT_SECRET": "s3cr3t-value",
-    "KP_BASE_URL": "https://kp.example.de/api/v1",
-    "KP_API_KEY": "k3y-value",
-}
+ENV = ENVIRONMENT
 
 
 def test_from_env_reads_every_variable() -> None:
