@@ -18,6 +18,7 @@ from ._errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    ColumnError,
     ConfigurationError,
     ConflictError,
     CriteriaError,
@@ -52,7 +53,7 @@ from ._models import (
     PersonQuery,
     Vehicle,
 )
-from ._party import Party, PartyRole, Source
+from ._party import Party, PartyDraft, PartyRole, Source
 from ._progress import BulkProgress, BulkProgressCallback
 from ._retry import RetryPolicy, Timeouts
 from ._settings import Secret, Settings
@@ -94,6 +95,7 @@ __all__ = [
     "BulkProgress",
     "BulkProgressCallback",
     "Candidate",
+    "ColumnError",
     "ConfigurationError",
     "ConflictError",
     "CriteriaError",
@@ -119,6 +121,7 @@ __all__ = [
     "NoBestReason",
     "NotFoundError",
     "Party",
+    "PartyDraft",
     "PartyRole",
     "Person",
     "PersonKind",

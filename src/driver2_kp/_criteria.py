@@ -16,7 +16,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 import iso3166
@@ -24,9 +24,12 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat
 
 from ._errors import CriteriaError
-from ._geo import is_valid_postcode
+from ._geo import POSTCODE_COUNTRIES, is_valid_postcode
 from ._models import LegalForm
 from ._redact import redacted_repr
+
+if TYPE_CHECKING:
+    from ._party import Party, PartyDraft
 
 __all__ = ["MatchRecord", "SearchCriteria"]
 
@@ -141,8 +144,9 @@ class SearchCriteria:
 
     Raises `CriteriaError` (a `ValueError`) naming the field for a value that
     cannot be right: a VAT number with a wrong checksum, an unknown country code,
-    a postcode impossible for the country, an e-mail without ``@``, a phone number
-    of fewer than 6 digits, control characters, absurd lengths.
+    a postcode impossible for the country (with no country, for each of BE, LU,
+    NL, FR and DE), an e-mail without ``@``, a phone number of fewer than 6
+    digits, control characters, absurd lengths.
     """
 
     customer_number: str | None = _field(converter=_criterion("customer_number", _customer_number))
@@ -160,8 +164,42 @@ class SearchCriteria:
     """ISO 3166-1 alpha-2, e.g. ``BE``."""
 
     def __attrs_post_init__(self) -> None:
-        if self.postcode and self.country and not is_valid_postcode(self.country, self.postcode):
-            raise CriteriaError("postcode", f"is not a possible postcode in {self.country}")
+        # With no country, the postcode must fit one of the countries served, not any.
+        places = (self.country,) if self.country else POSTCODE_COUNTRIES
+        if self.postcode and not any(is_valid_postcode(place, self.postcode) for place in places):
+            if self.country:
+                raise CriteriaError("postcode", f"is not a possible postcode in {self.country}")
+            raise CriteriaError(
+                "postcode",
+                f"is not a possible postcode in any of {', '.join(places)}, "
+                "and no country is given; give the country of one from elsewhere",
+            )
+
+    @classmethod
+    def from_party(cls, party: Party | PartyDraft) -> SearchCriteria:
+        """The search form filled from a party, or from what was typed into one (FAQ).
+
+        Carries every field the search form takes: ``name`` as the last name, the
+        first name, ``driver2_number`` as the customer number, the VAT number, the
+        e-mail, the phone (the mobile when no phone is given), the postcode and
+        the country. A field the party lacks stays empty. Raises `CriteriaError`
+        for a value that cannot be right, as the constructor does.
+
+        >>> from driver2_kp import PartyDraft
+        >>> criteria = SearchCriteria.from_party(PartyDraft(name=" Goderis", postcode="9000"))
+        >>> criteria.last_name, criteria.postcode
+        ('Goderis', '9000')
+        """
+        return cls(
+            customer_number=party.driver2_number,
+            vat_number=party.vat_number,
+            last_name=party.name,
+            first_name=party.first_name,
+            email=party.email,
+            phone=party.phone or party.mobile,
+            postcode=party.postcode,
+            country=party.country,
+        )
 
     def given(self) -> dict[str, str]:
         """The criteria given, by field name, in the form's order."""

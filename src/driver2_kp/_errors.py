@@ -4,6 +4,7 @@ Every error the library raises on purpose derives from ``Driver2KPError``::
 
     Driver2KPError
     ├── ConfigurationError        settings missing or malformed (also a ValueError)
+    │   └── ColumnError           a frame's columns cannot be read as criteria (match_frame)
     ├── CriteriaError             refused before any request: names the field (a ValueError)
     ├── TransportError            no usable answer: connection failed or broke off
     │   ├── RequestTimeoutError   an attempt timed out (connect, read, write, pool)
@@ -41,6 +42,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ColumnError",
     "ConfigurationError",
     "ConflictError",
     "CriteriaError",
@@ -90,6 +92,19 @@ class ConfigurationError(Driver2KPError, ValueError):
     """A setting is missing or malformed.
 
     The message names the setting (or environment variable), never its value.
+    """
+
+
+class ColumnError(ConfigurationError):
+    """A frame's columns cannot be read as criteria: `match_frame` refused them.
+
+    None of its columns is a criterion, ``columns=`` maps to no criterion or
+    names a column the frame lacks, a column is there twice, or the frame already
+    has a column that `match_frame` adds. The message names the column, and what
+    to rename it to when one is close. Raised before any request.
+
+    A `ConfigurationError` (and so a `ValueError`) too, which is what these
+    problems raised before it existed: code that catches that still catches them.
     """
 
 

@@ -10,7 +10,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["Province", "is_valid_postcode", "province_for_postcode"]
+__all__ = ["POSTCODE_COUNTRIES", "Province", "is_valid_postcode", "province_for_postcode"]
 
 
 @attrs.frozen
@@ -80,6 +80,8 @@ _POSTCODE_PATTERNS: Final = {
     "FR": re.compile(r"[0-9]{5}"),
     "DE": re.compile(r"[0-9]{5}"),
 }
+POSTCODE_COUNTRIES: Final = tuple(_POSTCODE_PATTERNS)
+"""The countries whose postcode format is known: a postcode with no country must fit one."""
 
 
 def is_valid_postcode(country: str, postcode: str) -> bool:

@@ -28,6 +28,7 @@ from ._redact import redacted_repr
 
 __all__ = [
     "Party",
+    "PartyDraft",
     "PartyRole",
     "Source",
     "new_customer_from_person",
@@ -150,6 +151,37 @@ class Party:
         from ._html import party_html  # noqa: PLC0415 - the HTML sits above the models
 
         return party_html(self)
+
+
+@redacted_repr("country")
+@attrs.frozen(kw_only=True)
+class PartyDraft:
+    """What a user typed into the party form, before any Driver2 or KP record is behind it.
+
+    The FAQ: "a name already typed in the party is carried over into the search
+    form". Build a draft from the form's fields, then search with what it holds:
+
+    >>> from driver2_kp import SearchCriteria
+    >>> draft = PartyDraft(name="Goderis", first_name="Thiemen", postcode="9000")
+    >>> SearchCriteria.from_party(draft)  # no personal data in a repr
+    SearchCriteria(last_name=<personal>, first_name=<personal>, postcode=<personal>)
+
+    Every field is optional; none is checked until it is searched with.
+    """
+
+    name: str | None = None
+    """Naam: last name, or company name."""
+    first_name: str | None = None
+    driver2_number: str | None = None
+    """Externe Referentie: a Driver2 customer number, when the user knows it."""
+    vat_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    """GSM: searched as the phone when no phone is typed."""
+    postcode: str | None = None
+    country: str | None = None
+    """Land, ISO 3166-1 alpha-2."""
 
 
 def party_from_customer(customer: Customer) -> Party:

@@ -206,9 +206,9 @@ class Selection:
 
     Example::
 
-        selection = lookup.select(kp_result.candidates[0])
+        selection = lookup.select(kp_result.candidates[0])  # Ann Peeters, from KP
         selection.imported, selection.party.driver2_number
-        # (True, '100001')
+        # (True, '99992'): her new Driver2 customer number, in the sandbox
     """
 
     party: Party

@@ -31,10 +31,12 @@ from ._errors import DeadlineExceededError, ResponseFormatError, TransportError
 from ._http import Call, ErrorBody, Observer, Operation, deadline_error
 from ._settings import HEADER_SAFE, Secret
 
-__all__ = ["AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
+__all__ = ["ENDPOINT", "AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
 
 SERVICE: Final = "Driver2"
 STEP: Final = "requesting a Driver2 token"
+ENDPOINT: Final = "POST /oauth/token"
+"""The token request, as errors name it: a 404 there means DRIVER2_BASE_URL's path is wrong."""
 _WAITING: Final = "for the token request to answer"
 _LATER: Final = 0.1
 """Seconds by which a waiter's deadline must outlast the fetcher's for it to fetch again."""
@@ -88,7 +90,7 @@ def _read_token(response: httpx.Response) -> Token:
     raise ResponseFormatError(
         "the token answer has no access_token and expires_in",
         service=SERVICE,
-        endpoint="POST /oauth/token",
+        endpoint=ENDPOINT,
     )
 
 
@@ -98,7 +100,7 @@ def token_request(client_id: str, client_secret: Secret) -> Operation[Token]:
         service=SERVICE,
         method="POST",
         path="/oauth/token",
-        endpoint="POST /oauth/token",
+        endpoint=ENDPOINT,
         step=STEP,
         read_error=_oauth_error,
         form=(

@@ -248,9 +248,9 @@ class CustomerLookup(Lookup):
 
         Example::
 
-            selection = lookup.select(kp_result.candidates[0])
-            selection.imported, selection.party.vat_number
-            # (True, 'BE0403019261')
+            selection = lookup.select(kp_result.candidates[0])  # Ann Peeters, from KP
+            selection.imported, selection.party.driver2_number
+            # (True, '99992'): her new Driver2 customer number, in the sandbox
         """
         return self._run(select_flow(candidate))
 
@@ -423,7 +423,11 @@ class CustomerLookup(Lookup):
         ``vat_number``, ``customer_number``, ``country``) and the fields only
         compared (``street``, ``house_number``, ``city``, ``mobile``,
         ``legal_form``); ``columns`` renames others as ``DataFrame.rename`` does
-        (``{"Naam": "last_name"}``). An empty cell is "not given".
+        (``{"Naam": "last_name"}``). An empty cell is "not given". A column
+        left unread whose name resembles a field's (``postal_code``, ``Last
+        Name``) gets a `UserWarning` naming the field; columns that cannot be
+        read (none is a criterion, ``columns`` names a column the frame lacks)
+        raise `ColumnError` before any request.
 
         The frame comes back with one row per input row, in order: its own
         columns, then `MATCH_COLUMNS`: ``source``, ``total``, ``error``; the best

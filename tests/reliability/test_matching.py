@@ -14,7 +14,7 @@ from driver2_kp import (
     MATCH_COLUMNS,
     AsyncCustomerLookup,
     BulkProgress,
-    ConfigurationError,
+    ColumnError,
     CustomerLookup,
     CustomerQuery,
     SearchCriteria,
@@ -139,7 +139,7 @@ def test_a_wrong_column_mapping_is_refused_before_any_request(
 ) -> None:
     with (
         CustomerLookup.from_settings(settings) as lookup,
-        pytest.raises(ConfigurationError, match=message),
+        pytest.raises(ColumnError, match=message),
     ):
         lookup.match_frame(pd.DataFrame(ROWS), columns=columns)
     assert sandbox.requests() == []
@@ -151,7 +151,7 @@ def test_a_frame_with_a_column_match_frame_adds_is_refused(
     frame = pd.DataFrame({"last_name": ["Goderis"], "score": [1]})
     with (
         CustomerLookup.from_settings(settings) as lookup,
-        pytest.raises(ConfigurationError, match="already has the column"),
+        pytest.raises(ColumnError, match="already has the column"),
     ):
         lookup.match_frame(frame)
 

@@ -14,6 +14,7 @@ import pytest
 
 from driver2_kp import (
     BulkProgress,
+    ColumnError,
     ConfigurationError,
     CriteriaError,
     MatchRecord,
@@ -252,13 +253,13 @@ def test_columns_renames_the_frames_columns_to_criteria() -> None:
 
 
 def test_a_frame_without_any_criteria_column_is_refused_naming_them() -> None:
-    with pytest.raises(ConfigurationError, match="none of the criteria columns"):
+    with pytest.raises(ColumnError, match="none of the criteria columns"):
         Table.read(pd.DataFrame({"Naam": ["Goderis"]}))
 
 
 def test_a_frame_with_two_columns_of_one_name_is_refused_naming_it() -> None:
     frame = pd.DataFrame([["Goderis", "Peeters"]], columns=["last_name", "last_name"])
-    with pytest.raises(ConfigurationError, match="more than one column named last_name"):
+    with pytest.raises(ColumnError, match="more than one column named last_name"):
         Table.read(frame)
 
 

@@ -23,6 +23,14 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
 
 
+def printed(*args: str) -> str:
+    """What a command that succeeds prints: on stdout, with nothing on stderr."""
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
 def one_line_error(result: Result) -> str:
     """The error a failed command printed: one line on stderr, nothing on stdout."""
     assert result.stdout == ""
@@ -50,10 +58,9 @@ def test_every_command_s_help_shows_an_example(command: str) -> None:
 
 
 def test_the_help_documents_the_exit_codes() -> None:
-    shown = run("--help").stdout
+    shown = printed("--help")
     for code in ExitCode:
-        if code is not ExitCode.PIPE_CLOSED:
-            assert f"  {code.value} " in shown
+        assert f"  {code.value} " in shown
 
 
 def test_python_m_driver2_kp_is_the_same_cli() -> None:
@@ -124,14 +131,14 @@ def test_search_kp_is_the_kp_button(configured: Sandbox) -> None:
     assert FIXED.business_kp_id in result.stdout  # Nummer: the KP id of a KP person
     assert "found in KP" in result.stdout
     assert "Not forwarded to KP: phone." in result.stdout
-    answer = json.loads(run("search", "--kp", "--last-name", "Peeters", "--json").stdout)
+    answer = json.loads(printed("search", "--kp", "--last-name", "Peeters", "--json"))
     assert answer["source"] == "kp"
     assert all(c["kp_id"] and c["driver2_number"] is None for c in answer["candidates"])
 
 
 def test_search_page_shows_that_page(configured: Sandbox) -> None:
-    first = json.loads(run("search", "--last-name", "Pe", "--json").stdout)
-    second = json.loads(run("search", "--last-name", "Pe", "--page", "2", "--json").stdout)
+    first = json.loads(printed("search", "--last-name", "Pe", "--json"))
+    second = json.loads(printed("search", "--last-name", "Pe", "--page", "2", "--json"))
     assert (first["page"], second["page"]) == (1, 2)
     assert first["pages"] > 2
     numbers = {c["driver2_number"] for c in first["candidates"]}
@@ -139,10 +146,10 @@ def test_search_page_shows_that_page(configured: Sandbox) -> None:
 
 
 def test_search_all_shows_every_page(configured: Sandbox) -> None:
-    answer = json.loads(run("search", "--last-name", "Pe", "--all", "--json").stdout)
+    answer = json.loads(printed("search", "--last-name", "Pe", "--all", "--json"))
     assert answer["page"] is None
     assert len(answer["candidates"]) == answer["total"] > 10
-    human = run("search", "--last-name", "Pe", "--all").stdout
+    human = printed("search", "--last-name", "Pe", "--all")
     assert f"{answer['total']} found in Driver2, all {answer['pages']} pages" in human
 
 
@@ -163,7 +170,7 @@ def test_nobody_found_is_a_success(configured: Sandbox) -> None:
     assert result.exit_code == 0
     assert "Nobody found in Driver2." in result.stdout
     assert "KP not searched: KP needs a last name" in result.stdout
-    answer = json.loads(run("search", "--email", "nobody@example.be", "--json").stdout)
+    answer = json.loads(printed("search", "--email", "nobody@example.be", "--json"))
     assert (answer["total"], answer["candidates"]) == (0, [])
 
 
@@ -253,6 +260,17 @@ def test_refused_credentials_are_a_configuration_error(configured: Sandbox) -> N
     assert "wrong-key" not in error
 
 
+def test_a_wrong_driver2_base_path_is_a_configuration_error(configured: Sandbox) -> None:
+    wrong = configured.settings.driver2_base_url.replace("/api/v2", "/v2")
+    result = CliRunner(env={"DRIVER2_BASE_URL": wrong}).invoke(
+        cli, ["search", "--last-name", "Goderis"]
+    )
+    assert result.exit_code == ExitCode.CONFIGURATION  # fix the setting, not "try again later"
+    error = one_line_error(result)
+    assert "POST /oauth/token" in error
+    assert "DRIVER2_BASE_URL's path looks wrong" in error
+
+
 def test_ctrl_c_is_interrupted_in_one_line(
     configured: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,15 +311,55 @@ def test_vehicle_prints_its_parties_by_role(configured: Sandbox) -> None:
         ["driver", "Goderis"],
         ["insured", "Van"],
     ]
-    answer = json.loads(run("vehicle", FIXED.vehicle_plate, "--json").stdout)
+    answer = json.loads(printed("vehicle", FIXED.vehicle_plate, "--json"))
     assert answer["found"] is True
     assert answer["parties"]["driver"]["driver2_number"] == FIXED.goderis_customer_number
 
 
-def test_an_unknown_vehicle_is_no_error(configured: Sandbox) -> None:
-    result = run("vehicle", "9-ZZZ-999", "--json")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"plate": "9-ZZZ-999", "found": False, "parties": {}}
+def test_vehicle_by_vin_gives_the_parties_of_its_plate(configured: Sandbox) -> None:
+    by_vin = json.loads(printed("vehicle", "--vin", FIXED.vehicle_vin, "--json"))
+    by_plate = json.loads(printed("vehicle", FIXED.vehicle_plate, "--json"))
+    assert by_vin["vin"] == FIXED.vehicle_vin
+    assert by_vin["found"] is True
+    assert by_vin["parties"] == by_plate["parties"]
+    assert "Goderis" in printed("vehicle", "--vin", FIXED.vehicle_vin)
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown", "said"),
+    [
+        (["9-ZZZ-999"], {"plate": "9-ZZZ-999"}, "Driver2 has no vehicle with the plate 9-ZZZ-999."),
+        (
+            ["--vin", "WVWZZZ1JZXW999999"],
+            {"vin": "WVWZZZ1JZXW999999"},
+            "with the VIN WVWZZZ1JZXW999999.",
+        ),
+    ],
+)
+def test_an_unknown_vehicle_is_no_error(
+    configured: Sandbox, flags: list[str], shown: dict[str, str], said: str
+) -> None:
+    assert json.loads(printed("vehicle", *flags, "--json")) == {
+        **shown,
+        "found": False,
+        "parties": {},
+    }
+    assert said in printed("vehicle", *flags)
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        ([], "give a PLATE or --vin VIN"),
+        ([FIXED.vehicle_plate, "--vin", FIXED.vehicle_vin], "not both"),
+    ],
+)
+def test_vehicle_needs_a_plate_or_a_vin(
+    clean_env: pytest.MonkeyPatch, flags: list[str], said: str
+) -> None:
+    result = run("vehicle", *flags)  # refused before the settings are read
+    assert result.exit_code == ExitCode.USAGE
+    assert said in one_line_error(result)
 
 
 def test_import_prints_the_imported_party_with_its_vat_number(configured: Sandbox) -> None:
@@ -310,7 +368,7 @@ def test_import_prints_the_imported_party_with_its_vat_number(configured: Sandbo
     assert "Imported into Driver2: customer " in result.stdout
     assert "Peeters Bouw BV" in result.stdout
     assert FIXED.business_vat_number in result.stdout
-    again = json.loads(run("import", FIXED.business_kp_id, "--json").stdout)
+    again = json.loads(printed("import", FIXED.business_kp_id, "--json"))
     assert again["imported"] is True
     assert again["party"]["vat_number"] == FIXED.business_vat_number
     assert again["party"]["driver2_number"] in result.stdout  # the same customer, not a second
@@ -362,6 +420,20 @@ def test_match_to_stdout_as_json(configured: Sandbox, tmp_path: Path) -> None:
     assert row["best_driver2_number"] == FIXED.goderis_customer_number
 
 
+def test_match_warns_of_a_column_that_resembles_a_criterion_in_the_commands_words(
+    configured: Sandbox, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("last_name,postal_code\nGoderis,9000\n", encoding="utf-8")
+    result = run("match", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "driver2-kp match: warning: column 'postal_code' is not read: did you mean "
+        "'postcode'? Map it with --column 'postal_code=postcode'\n"
+    )
+    assert "1 rows" in result.stdout
+
+
 def test_match_an_input_without_criteria_columns_is_a_usage_error(
     configured: Sandbox, tmp_path: Path
 ) -> None:
@@ -369,7 +441,34 @@ def test_match_an_input_without_criteria_columns_is_a_usage_error(
     source.write_text("a,b\n1,2\n", encoding="utf-8")
     result = run("match", str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == ExitCode.USAGE
-    assert "--column" in one_line_error(result)
+    error = one_line_error(result)
+    assert "Invalid value for INPUT" in error
+    assert "--column 'your column=last_name'" in error  # the CLI's syntax
+    assert "columns=" not in error  # not Python's
+
+
+@pytest.mark.parametrize(
+    ("column", "said"),
+    [
+        (
+            "Name=lastname",
+            "'lastname' is no criterion (did you mean 'last_name'?); FIELD is one of",
+        ),
+        ("name=last_name", "INPUT has no column 'name' (did you mean 'Name'?); its columns are"),
+    ],
+)
+def test_match_a_bad_column_flag_blames_the_flag(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, column: str, said: str
+) -> None:
+    source = tmp_path / "wrongcols.csv"
+    source.write_text("Name,Plaats\nGoderis,Gent\n", encoding="utf-8")
+    result = run("match", str(source), "-o", str(tmp_path / "x.csv"), "--column", column)
+    assert result.exit_code == ExitCode.USAGE  # refused before the settings are read
+    error = one_line_error(result)
+    assert "Invalid value for '--column'" in error
+    assert said in error
+    assert "COLUMN=FIELD" not in error  # never the flag that was just used
+    assert not (tmp_path / "x.csv").exists()
 
 
 # --- sandbox and demo ---------------------------------------------------------------------
@@ -413,9 +512,10 @@ def test_sandbox_prints_the_settings_first_then_serves_with_stdout_closed(
         watchdog.start()
         try:
             assert server.stdout is not None
-            printed = server.stdout.read()  # ends after the settings, as $(...) needs
-            environ = read(printed)
+            written = server.stdout.read()  # ends after the settings, as $(...) needs
+            environ = read(written)
             assert list(environ) == list(Settings.ENV_VARS)
+            assert ":0/" not in environ["DRIVER2_BASE_URL"]  # the port it listens on, not 0
             with CustomerLookup.from_settings(Settings.from_env(environ)) as lookup:
                 found = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
             assert found.total == 1  # and the sandbox goes on serving
@@ -430,7 +530,7 @@ def test_sandbox_prints_the_settings_first_then_serves_with_stdout_closed(
 
 
 def test_sandbox_flags_default_to_the_sandbox_config() -> None:
-    shown = run("sandbox", "--help").stdout
+    shown = printed("sandbox", "--help")
     for flag in ("--driver2-latency", "--max-concurrency", "--token-ttl", "--db", "--port"):
         assert flag in shown
     assert "[default: 1.5]" in shown

@@ -70,5 +70,19 @@ def test_a_postcode_impossible_for_the_country_is_refused(postcode: str, country
     assert caught.value.field == "postcode"
 
 
-def test_a_postcode_without_country_is_not_checked() -> None:
-    assert SearchCriteria(postcode="75001").postcode == "75001"
+@pytest.mark.parametrize("postcode", ["9000", "1009", "3011 AD", "75001", "52062"])
+def test_a_postcode_without_country_is_one_of_a_country_served(postcode: str) -> None:
+    assert SearchCriteria(postcode=postcode).postcode == postcode
+
+
+@pytest.mark.parametrize("postcode", ["900", "ABC", "123456", "SW1A 1AA", "L-1009"])
+def test_a_postcode_without_country_possible_in_none_served_is_refused(postcode: str) -> None:
+    with pytest.raises(CriteriaError) as caught:
+        SearchCriteria(postcode=postcode)
+    assert caught.value.field == "postcode"
+    assert "any of BE, LU, NL, FR, DE, and no country is given" in str(caught.value)
+    assert postcode not in str(caught.value)  # the value is never repeated
+
+
+def test_a_postcode_from_elsewhere_is_taken_with_its_country() -> None:
+    assert SearchCriteria(postcode="SW1A 1AA", country="GB").postcode == "SW1A 1AA"

@@ -6,6 +6,7 @@ one `match_frame` over a fake Driver2 and KP (`httpx.MockTransport`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -19,6 +20,8 @@ from driver2_kp import (
     AsyncCustomerLookup,
     AsyncDriver2Client,
     AsyncKPClient,
+    ColumnError,
+    ConfigurationError,
     CriteriaError,
     CustomerLookup,
     Driver2Client,
@@ -120,6 +123,81 @@ def test_a_legal_form_that_is_none_of_them_is_the_rows_error() -> None:
     (row,) = Table.read(pd.DataFrame({"last_name": ["Peeters"], "legal_form": ["vzw"]})).rows
     assert isinstance(row, CriteriaError)
     assert row.field == "legal_form"
+
+
+@pytest.mark.parametrize("make", FRAMES, ids=["pandas", "polars"])
+def test_a_postcode_possible_in_no_country_served_is_the_rows_error(make: Make) -> None:
+    frame = make(
+        {"last_name": ["Goderis", "Goderis", "Goderis"], "postcode": ["900", "ABC", "9000"]}
+    )
+    table = Table.read(frame)
+    assert [getattr(row, "field", None) for row in table.rows] == ["postcode", "postcode", None]
+    assert table.valid == [MatchRecord(last_name="Goderis", postcode="9000")]
+
+
+# --- columns: resembled, refused -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("postal_code", "postcode"),
+        ("Postcode", "postcode"),
+        ("Post Code", "postcode"),
+        ("first-name", "first_name"),
+        ("FirstName", "first_name"),
+        ("e-mail", "email"),
+        ("house_nmber", "house_number"),
+    ],
+)
+def test_a_column_resembling_a_field_warns_naming_the_field(name: str, field: str) -> None:
+    frame = pd.DataFrame({"last_name": ["Goderis"], name: ["x"]})
+    with pytest.warns(UserWarning, match="did you mean") as caught:
+        table = Table.read(frame)
+    assert [str(warning.message) for warning in caught] == [
+        f"column {name!r} is not read: did you mean {field!r}? "
+        f"Rename it with columns={ {name: field}!r}"
+    ]
+    assert table.rows == (MatchRecord(last_name="Goderis"),)  # the column is left unread
+
+
+@pytest.mark.parametrize("make", FRAMES, ids=["pandas", "polars"])
+def test_other_columns_pass_through_with_no_warning(make: Make) -> None:
+    names = ["id", "notes", "customer_id", "created_at", "Naam", "score_2023", "land"]
+    frame = make({"last_name": ["Goderis"], **{name: ["x"] for name in names}})
+    table = Table.read(frame)  # pytest's filterwarnings = error: a warning would fail here
+    out = table.joined(matched(table))
+    assert list(out.columns) == ["last_name", *names, *MATCH_COLUMNS]
+
+
+def test_a_column_resembling_a_field_already_read_gets_no_warning() -> None:
+    frame = pd.DataFrame({"Naam": ["Goderis"], "last_name": ["Goderis"], "postcode": ["9000"]})
+    table = Table.read(frame.rename(columns={"Naam": "Last Name"}))  # last_name is read
+    assert table.rows == (MatchRecord(last_name="Goderis", postcode="9000"),)
+
+
+def test_a_frame_of_only_resembling_columns_is_refused_with_the_renames() -> None:
+    frame = pd.DataFrame({"Last Name": ["Goderis"], "postal_code": ["9000"]})
+    with pytest.raises(ColumnError) as caught:
+        Table.read(frame)
+    assert "columns={'Last Name': 'last_name', 'postal_code': 'postcode'}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("frame", "columns", "message"),
+    [
+        ({"Naam": ["x"]}, None, r"none of the criteria columns .*'your column'"),
+        ({"Naam": ["x"]}, {"Naam": "lastname"}, r"no criterion \(did you mean 'last_name'\?\)"),
+        ({"Naam": ["x"]}, {"Name": "last_name"}, "'Name', which the frame does not have"),
+        ({"last_name": ["x"], "score": ["1"]}, None, "already has the column"),
+    ],
+)
+def test_columns_that_cannot_be_read_raise_a_column_error(
+    frame: dict[str, list[str | None]], columns: dict[str, str] | None, message: str
+) -> None:
+    with pytest.raises(ColumnError, match=message) as caught:
+        Table.read(pd.DataFrame(frame), columns)
+    assert isinstance(caught.value, ConfigurationError)  # as before ColumnError, for old excepts
 
 
 # --- the outcome of each row ---------------------------------------------------------------
@@ -290,3 +368,52 @@ def test_match_frame_of_a_sync_lookup_asks_the_callers_transport() -> None:
     assert column(out, "error") == [None]
     assert column(candidates, "driver2_number") == ["74050", "74052"]
     assert fake.searches[0] == "driver2 name=God postcode=9000"
+
+
+def test_match_frame_warns_of_a_resembling_column_at_the_callers_line() -> None:
+    fake = FakeServices({"name=God postcode=9000": [customer()]})
+    transport = httpx.MockTransport(fake.handle)
+    frame = pd.DataFrame({"last_name": ["Goderis"], "postal_code": ["9000"]})
+    with (
+        nowhere() as settings,
+        Driver2Client(settings, transport=transport) as driver2,
+        KPClient(settings, transport=transport) as kp,
+        pytest.warns(UserWarning, match="did you mean 'postcode'") as caught,
+    ):
+        out = CustomerLookup(driver2, kp).match_frame(frame)
+    assert [warning.filename for warning in caught] == [__file__]
+    assert not any("postcode" in search for search in fake.searches)  # the column is unread
+    assert column(out, "postal_code") == ["9000"]
+
+
+@pytest.mark.anyio
+async def test_async_match_frame_warns_of_a_resembling_column_at_the_callers_line() -> None:
+    fake = FakeServices({"name=God postcode=9000": [customer()]})
+    transport = httpx.MockTransport(fake.handle)
+    frame = pd.DataFrame({"last_name": ["Goderis"], "postal_code": ["9000"]})
+    async with (
+        AsyncDriver2Client(SETTINGS, transport=transport) as driver2,
+        AsyncKPClient(SETTINGS, transport=transport) as kp,
+    ):
+        with pytest.warns(UserWarning, match="did you mean 'postcode'") as caught:
+            out = await AsyncCustomerLookup(driver2, kp).match_frame(frame)
+    assert [warning.filename for warning in caught] == [__file__]
+    assert not any("postcode" in search for search in fake.searches)
+    assert column(out, "postal_code") == ["9000"]
+
+
+@pytest.mark.anyio
+async def test_match_frame_makes_a_row_of_an_impossible_postcode_its_error() -> None:
+    fake = FakeServices({"name=God postcode=9000": [customer()]})
+    transport = httpx.MockTransport(fake.handle)
+    frame = pd.DataFrame({"last_name": ["Goderis", "Goderis"], "postcode": ["900", "9000"]})
+    async with (
+        AsyncDriver2Client(SETTINGS, transport=transport) as driver2,
+        AsyncKPClient(SETTINGS, transport=transport) as kp,
+    ):
+        out = await AsyncCustomerLookup(driver2, kp).match_frame(frame)
+    error = column(out, "error")
+    assert error[0].startswith("CriteriaError: postcode: is not a possible postcode in any of")
+    assert error[1] is None
+    assert column(out, "best_driver2_number") == [None, "74050"]
+    assert not any(re.search(r"=900\b", search) for search in fake.searches)  # none sent

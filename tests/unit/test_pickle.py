@@ -16,6 +16,7 @@ from driver2_kp import (
     BadRequestError,
     BulkItem,
     BulkProgress,
+    ColumnError,
     ConfigurationError,
     ConflictError,
     CriteriaError,
@@ -61,6 +62,7 @@ UNAVAILABLE = ServerError("503 Service Unavailable", status=503, code="maintenan
 ERRORS: dict[type[Exception], Exception] = {
     driver2_kp.Driver2KPError: driver2_kp.Driver2KPError("something failed"),
     ConfigurationError: ConfigurationError("missing environment variable(s): KP_API_KEY"),
+    ColumnError: ColumnError("columns names 'Naam', which the frame does not have"),
     CriteriaError: CriteriaError("last_name", "KP needs a last name"),
     TransportError: TransportError("could not connect to 127.0.0.1:1 (ConnectError)", **WHERE),
     RequestTimeoutError: RequestTimeoutError("127.0.0.1:1 timed out (ReadTimeout)", **WHERE),

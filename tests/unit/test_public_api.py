@@ -17,6 +17,7 @@ FACADE = [  # the facade: the rules of FAQ #1267, each name with an example
     "Candidate",
     "Selection",
     "Party",
+    "PartyDraft",
     "PartyRole",
     "Source",
     "KPSkipReason",
@@ -77,6 +78,7 @@ PUBLIC = {
     # errors
     "Driver2KPError",
     "ConfigurationError",
+    "ColumnError",
     "CriteriaError",
     "TransportError",
     "RequestTimeoutError",
@@ -141,10 +143,13 @@ def test_every_error_derives_from_the_one_root() -> None:
         for value in map(driver2_kp.__dict__.get, driver2_kp.__all__)
         if inspect.isclass(value) and issubclass(value, Exception)
     ]
-    assert len(errors) == 19
+    assert len(errors) == 20
     assert all(issubclass(error, driver2_kp.Driver2KPError) for error in errors)
     assert issubclass(driver2_kp.ConfigurationError, ValueError)
     assert issubclass(driver2_kp.CriteriaError, ValueError)
+    # A ConfigurationError too, as column problems were before it: old `except`s still catch them.
+    assert issubclass(driver2_kp.ColumnError, driver2_kp.ConfigurationError)
+    assert issubclass(driver2_kp.ColumnError, ValueError)
 
 
 def test_the_sandbox_keyword_types_name_every_config_field() -> None:

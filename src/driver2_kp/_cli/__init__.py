@@ -8,9 +8,10 @@ serves the simulator, ``demo`` tours the library on it. docs/cli.md shows them.
 Every failure is one line on stderr and an exit code of its kind (`ExitCode`)::
 
     0    done, also when nobody was found
-    1    the reader of stdout went away (``| head``)
+    1    the reader of stdout went away (``| head``), or a bug: a traceback to report
     2    usage or criteria error: a bad flag or value, a page beyond the last
-    3    configuration error: a setting missing, malformed or refused; an extra missing
+    3    configuration error: a setting missing, malformed or refused (a wrong base URL
+         path too); an extra missing
     4    service failure: Driver2 or KP could not answer (deadline, 5xx, 429)
     130  interrupted (Ctrl+C)
 
@@ -43,7 +44,9 @@ from driver2_kp._errors import (
     ConfigurationError,
     CriteriaError,
     Driver2KPError,
+    NotFoundError,
 )
+from driver2_kp._token import ENDPOINT as TOKEN_ENDPOINT
 
 from ._common import PROG, one_line
 from ._lookups import import_, search, vehicle
@@ -58,7 +61,10 @@ class ExitCode(enum.IntEnum):
 
     OK = 0
     PIPE_CLOSED = 1
-    """The reader of stdout went away (``| head``): click's own exit, quietly."""
+    """The reader of stdout went away (``| head``): click's own exit, quietly.
+
+    An unexpected error, a bug, also exits 1: Python's own exit, with its traceback.
+    """
     USAGE = 2
     """A bad flag, argument or criterion; fix the command."""
     CONFIGURATION = 3
@@ -88,6 +94,9 @@ def exit_code_of(error: Exception) -> ExitCode:
     >>> exit_code_of(CriteriaError("vat_number", "is not a valid VAT number"))
     <ExitCode.USAGE: 2>
     """
+    if isinstance(error, NotFoundError) and error.endpoint == TOKEN_ENDPOINT:
+        # No token endpoint: DRIVER2_BASE_URL's path is wrong, and waiting will not mend it.
+        return ExitCode.CONFIGURATION
     for kind, code in _EXIT_CODES:
         if isinstance(error, kind):
             return code
@@ -164,8 +173,10 @@ class _Commands(click.Group):
     \b
     Exit codes:
       0    done, also when nobody was found
+      1    the reader of stdout went away (| head), or a bug: please report its traceback
       2    usage or criteria error
-      3    configuration error (settings missing, malformed or refused; an extra missing)
+      3    configuration error (settings missing, malformed or refused, a wrong base URL
+           path; an extra missing)
       4    service failure (Driver2 or KP could not answer)
       130  interrupted
 

@@ -115,31 +115,36 @@ def search(
 
 @click.command(
     epilog="""\b
-    Example:
+    Examples:
       driver2-kp vehicle 1-ABC-123
+      driver2-kp vehicle --vin WVWZZZ1JZXW000001
 
     Prints the owner, driver and insured/lessee of the vehicle: load them before
-    the other parties, as they overwrite those. A plate Driver2 does not know
-    is no error (exit 0): fill the parties in by hand.
+    the other parties, as they overwrite those. A plate or VIN Driver2 does not
+    know is no error (exit 0): fill the parties in by hand.
     """
 )
-@click.argument("plate")
+@click.argument("plate", required=False)
+@click.option("--vin", help="The vehicle's VIN, instead of its PLATE.")
 @lookup_options
-def vehicle(plate: str, *, as_json: bool, use_sandbox: bool) -> None:
-    """Load a vehicle's owner, driver and lessee from Driver2."""
+def vehicle(plate: str | None, *, vin: str | None, as_json: bool, use_sandbox: bool) -> None:
+    """Load a vehicle's owner, driver and lessee from Driver2, by plate or VIN."""
+    if (plate is None) == (vin is None):
+        raise click.UsageError("give a PLATE or --vin VIN" + (", not both" if vin else ""))
+    by, value = ("plate", plate) if vin is None else ("VIN", vin)
     spinner = Spinner(as_json=as_json)
     loading = spinner.running("Loading the vehicle from Driver2")
     with open_lookup(use_sandbox=use_sandbox, spinner=spinner) as lookup, loading:
         try:
-            parties = lookup.vehicle_parties(plate=plate)
+            parties = lookup.vehicle_parties(plate=plate, vin=vin)
             found = True
         except VehicleNotFoundError:
             parties, found = {}, False
     if as_json:
         shown = {role.value: jsonable(party) for role, party in parties.items()}
-        echo_json({"plate": plate, "found": found, "parties": shown})
+        echo_json({by.lower(): value, "found": found, "parties": shown})
     elif not found:
-        click.echo(f"Driver2 has no vehicle with the plate {plate}.")
+        click.echo(f"Driver2 has no vehicle with the {by} {value}.")
     elif not parties:
         click.echo("The vehicle has no owner, driver or lessee in Driver2.")
     else:

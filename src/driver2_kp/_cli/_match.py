@@ -8,6 +8,7 @@ spinner does (`._common.Spinner`).
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -18,8 +19,9 @@ from rich.progress import Progress as ProgressBar
 
 from driver2_kp._errors import ConfigurationError
 from driver2_kp._progress import BulkProgress
+from driver2_kp.matching._frames import FIELDS, ColumnWarning, resembling
 
-from ._common import ROLES, Spinner, lookup_options, one_line, open_lookup
+from ._common import PROG, ROLES, Spinner, lookup_options, one_line, open_lookup
 from ._output import echo_json
 
 if TYPE_CHECKING:
@@ -58,14 +60,43 @@ def _write_frame(frame: pd.DataFrame, output: str, *, as_json: bool) -> None:
         frame.to_csv(output, index=False)
 
 
+def _did_you_mean(name: str, names: Sequence[str]) -> str:
+    """`` (did you mean 'last_name'?)`` when one of ``names`` resembles ``name``."""
+    close = resembling(name, names)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
 def _column_map(pairs: Sequence[str]) -> dict[str, str]:
     columns = {}
     for pair in pairs:
         source, equals, field = pair.rpartition("=")
         if not equals or not source:
             raise click.BadParameter(f"{pair!r} is not COLUMN=FIELD", param_hint="'--column'")
+        if field not in FIELDS:
+            raise click.BadParameter(
+                f"in {pair!r}, {field!r} is no criterion{_did_you_mean(field, FIELDS)}; "
+                f"FIELD is one of {', '.join(FIELDS)}",
+                param_hint="'--column'",
+            )
         columns[source] = field
     return columns
+
+
+def _check_columns(mapping: dict[str, str], present: Sequence[str]) -> None:
+    """Refuse INPUT's columns as match_frame would, but blaming the flag at fault, in its syntax."""
+    for source in mapping:
+        if source not in present:
+            raise click.BadParameter(
+                f"INPUT has no column {source!r}{_did_you_mean(source, present)}; "
+                f"its columns are {', '.join(present)}",
+                param_hint="'--column'",
+            )
+    if not mapping and not set(FIELDS).intersection(present):
+        raise click.BadParameter(
+            f"none of its columns is a criterion ({', '.join(FIELDS)}); "
+            "map one with --column 'your column=last_name'",
+            param_hint="INPUT",
+        )
 
 
 @contextlib.contextmanager
@@ -146,16 +177,24 @@ def match(
     """
     mapping = _column_map(columns)
     frame = _read_frame(input_path)
+    _check_columns(mapping, [str(name) for name in frame.columns])
     spinner = Spinner(as_json=as_json)
     with (
         open_lookup(use_sandbox=use_sandbox, spinner=spinner) as lookup,
         _bar(spinner) as bar,
     ):
         try:
-            matched = lookup.match_frame(frame, columns=mapping, progress=bar, role=role)
-        except ConfigurationError as error:  # about INPUT's columns, not the settings
-            message = f"{one_line(str(error))}; or map a column with --column COLUMN=FIELD"
-            raise click.BadParameter(message, param_hint="INPUT") from None
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always", ColumnWarning)
+                matched = lookup.match_frame(frame, columns=mapping, progress=bar, role=role)
+        except ConfigurationError as error:  # INPUT's columns clash or repeat: not the settings
+            raise click.BadParameter(one_line(str(error)), param_hint="INPUT") from None
+    for warning in (w.message for w in seen if isinstance(w.message, ColumnWarning)):
+        click.echo(  # in the command's words, not Python's
+            f"{PROG} match: warning: column {warning.column!r} is not read: did you mean "
+            f"{warning.field!r}? Map it with --column '{warning.column}={warning.field}'",
+            err=True,
+        )
     _write_frame(matched, output, as_json=as_json)
     summary = _summary(matched, output)
     if as_json and output != "-":

@@ -101,11 +101,12 @@ def _config_options(command: F) -> F:
     epilog="""\b
     Examples:
       driver2-kp sandbox --port 0 --driver2-latency 1.5 --fault-rate 0.05
-      eval "$(driver2-kp sandbox --print-env 2>sandbox.log &)"
+      eval "$(driver2-kp sandbox --print-env --port 0 2>sandbox.log &)"
 
     --print-env (or --json) prints the settings on stdout first, then serves
     with everything else on stderr, stdout closed: a $(...) reading it ends at
-    once, while the sandbox goes on serving in the background.
+    once, while the sandbox goes on serving in the background. --port 0 listens
+    on a free port, and prints that port: a taken 8765 cannot fail it unseen.
     """
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

@@ -2,7 +2,9 @@
 
 `Table.read` takes a frame's rows as `MatchRecord` (columns found by field
 name, others renamed by ``columns=``; an empty cell is "not given"); a row whose
-values cannot be a record keeps its `CriteriaError`, and is not matched.
+values cannot be a record keeps its `CriteriaError`, and is not matched. Columns
+it cannot read raise `ColumnError`; a column left unread whose name resembles a
+field's (``postal_code``, ``Last Name``) gets a did-you-mean `UserWarning`.
 `Table.joined` gives the frame back with the outcome of each row: the input's
 own columns first, in order, then `OUTPUT_COLUMNS` (``total`` a nullable
 integer, ``score`` and ``margin`` nullable floats, the others text): the best
@@ -17,8 +19,11 @@ is imported until a frame of its kind is given.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterator, Mapping
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
@@ -26,14 +31,22 @@ import attrs
 from driver2_kp._bulk import BulkItem
 from driver2_kp._candidate import Candidate
 from driver2_kp._criteria import MatchRecord
-from driver2_kp._errors import ConfigurationError, CriteriaError
+from driver2_kp._errors import ColumnError, CriteriaError
 from driver2_kp._results import SearchResult
 
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["CANDIDATE_COLUMNS", "FIELDS", "OUTPUT_COLUMNS", "Frame", "Table"]
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "FIELDS",
+    "OUTPUT_COLUMNS",
+    "ColumnWarning",
+    "Frame",
+    "Table",
+    "resembling",
+]
 
 Frame = TypeVar("Frame", "pd.DataFrame", "pl.DataFrame")
 """A pandas or a polars DataFrame: `match_frame` gives back the kind it was given."""
@@ -96,6 +109,12 @@ _TYPES: Final = {
 _EXTRA: Final = "match_frame needs pandas or polars: pip install 'driver2-kp[dataframe]'"
 _SHOWN: Final = ("driver2_number", "kp_id", "name", "first_name", "postcode")
 """What a row shows of its leading candidate; of its best, the VAT number too."""
+_CLOSE: Final = 0.75
+"""How alike a column's name and a field's must be to suggest the field (difflib's ratio).
+
+Above difflib's default of 0.6, which takes ``id`` for ``city``; ``postal_code``
+is 0.89 from ``postcode``.
+"""
 Kind = Literal["pandas", "polars"]
 
 
@@ -127,35 +146,77 @@ def _cell(value: object) -> str | None:
     return text or None
 
 
+def _normal(name: str) -> str:
+    """A name as it is compared with the fields': lower case, no spaces, dashes or underscores."""
+    return re.sub(r"[\s_-]+", "", name.casefold())
+
+
+class ColumnWarning(UserWarning):
+    """A column is not read, but its name resembles a field that is: ``column``, ``field``."""
+
+    def __init__(self, column: str, field: str) -> None:
+        rename = {column: field}
+        super().__init__(
+            f"column {column!r} is not read: did you mean {field!r}? "
+            f"Rename it with columns={rename!r}"
+        )
+        self.column = column
+        self.field = field
+
+
+def resembling(name: str, fields: Iterable[str]) -> str | None:
+    """The one of ``fields`` that ``name`` resembles, if any, whatever its case and separators.
+
+    >>> resembling("Postal-Code", ["last_name", "postcode"])
+    'postcode'
+    """
+    normal = {_normal(field): field for field in fields}
+    close = difflib.get_close_matches(_normal(name), normal, n=1, cutoff=_CLOSE)
+    return normal[close[0]] if close else None
+
+
 def _renames(columns: Mapping[str, str] | None, present: list[str]) -> dict[str, str]:
-    """Which frame column holds each criterion: by name, or as ``columns`` renames them."""
+    """Which frame column holds each criterion: by name, or as ``columns`` renames them.
+
+    A column left unread whose name resembles a field not read yet gets a
+    `UserWarning` naming the field.
+    """
     twice = sorted({name for name in present if present.count(name) > 1})
     if twice:
-        raise ConfigurationError(f"the frame has more than one column named {', '.join(twice)}")
+        raise ColumnError(f"the frame has more than one column named {', '.join(twice)}")
     renames = dict(columns or {})
     for source, field in renames.items():
         if field not in FIELDS:
-            raise ConfigurationError(
-                f"columns maps {source!r} to {field!r}, which is no criterion; "
-                f"the criteria are {', '.join(FIELDS)}"
+            close = resembling(field, FIELDS)
+            raise ColumnError(
+                f"columns maps {source!r} to {field!r}, which is no criterion"
+                + (f" (did you mean {close!r}?)" if close else "")
+                + f"; the criteria are {', '.join(FIELDS)}"
             )
         if source not in present:
-            raise ConfigurationError(f"columns names {source!r}, which the frame does not have")
+            raise ColumnError(f"columns names {source!r}, which the frame does not have")
     taken = {field: source for source, field in renames.items()}
     for name in present:
         if name in FIELDS and name not in renames:
             taken.setdefault(name, name)
+    unread = (name for name in present if name not in FIELDS and name not in renames)
+    free = [field for field in FIELDS if field not in taken]
+    meant = {name: like for name in unread if (like := resembling(name, free))}
     if not taken:
-        raise ConfigurationError(
+        mapping = repr(meant) if meant else "{'your column': 'last_name', ...}"
+        raise ColumnError(
             f"the frame has none of the criteria columns ({', '.join(FIELDS)}); "
-            "map yours with columns={'your column': 'last_name', ...}"
+            f"map yours with columns={mapping}"
         )
     clashes = [name for name in OUTPUT_COLUMNS if name in present]
     if clashes:
-        raise ConfigurationError(
+        raise ColumnError(
             f"the frame already has the column(s) {', '.join(clashes)} that match_frame adds: "
             "rename them first"
         )
+    for name, like in meant.items():
+        # _renames, Table.read, match_frame: the warning is the caller's
+        warnings.warn(ColumnWarning(name, like), stacklevel=4)
     return taken
 
 
@@ -170,7 +231,7 @@ class Table:
 
     @classmethod
     def read(cls, frame: object, columns: Mapping[str, str] | None = None) -> Table:
-        """Read ``frame``'s rows; `ConfigurationError` for a bad ``columns``, before any request."""
+        """Read ``frame``'s rows; `ColumnError` for columns it cannot read, before any request."""
         kind = _kind(frame)
         present = [str(name) for name in frame.columns]  # type: ignore[attr-defined]
         taken = _renames(columns, present)
