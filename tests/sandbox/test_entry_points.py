@@ -11,7 +11,7 @@ import pytest
 
 from driver2_kp.sandbox import FIXED, KP_API_KEY
 
-COMMAND = "from driver2_kp._cli import main; raise SystemExit(main())"
+COMMAND = "from driver2_kp._command import main; raise SystemExit(main())"
 
 
 def test_the_sandbox_command_prints_urls_and_credentials_and_serves_until_interrupted() -> None:
