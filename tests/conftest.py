@@ -20,7 +20,12 @@ def anyio_backend() -> str:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No driver2-kp variable of the shell running the tests leaks into them."""
-    for name in (*Settings.ENV_VARS, *Settings.TIMEOUT_VARS, *Settings.LIMIT_VARS):
+    for name in (
+        *Settings.ENV_VARS,
+        *Settings.TIMEOUT_VARS,
+        *Settings.LIMIT_VARS,
+        *Settings.TEXT_VARS,
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 

@@ -36,6 +36,7 @@ from ._party import Party, PartyRole
 from ._progress import ProgressCallback, ProgressOption, Run
 from ._results import SearchResult, Selection
 from ._rules import candidates_of, vehicle_parties_of
+from ._token import retrieve
 from .driver2 import AsyncDriver2Client
 from .kp import AsyncKPClient
 from .matching._frames import Frame, Table
@@ -43,12 +44,6 @@ from .matching._frames import Frame, Table
 __all__ = ["AsyncCustomerLookup"]
 
 T = TypeVar("T")
-
-
-def _unheard(fetch: asyncio.Task[Any]) -> None:
-    """A page no one waits for any more: its failure, if it failed before it was called off."""
-    if not fetch.cancelled():
-        fetch.exception()  # retrieved, so that asyncio does not log it as unheard of
 
 
 class AsyncCustomerLookup(Lookup):
@@ -141,7 +136,7 @@ class AsyncCustomerLookup(Lookup):
         finally:  # leaving early waits for nothing: the pages under way are called off
             for fetch in pages.coming:
                 fetch.cancel()
-                fetch.add_done_callback(_unheard)
+                fetch.add_done_callback(retrieve)  # a page no one waits for
 
     def _run_one(self, ask: Ask[CustomerPage] | Ask[PersonPage]) -> asyncio.Task[Any]:
         return asyncio.ensure_future(self._run(one(ask)))

@@ -11,8 +11,8 @@ Whether the request went out is told by which phases httpcore began: it asks
 for the write timeout as it starts writing.
 
 A request given up on after it went out is not forgotten: Driver2 may still be
-working on it. Its place at the gate stays taken (a *ghost*) until the request
-could have lasted no longer (`Timeouts.longest_attempt` after it began), so
+working on it. Its place at the gate stays taken (a *ghost*) for as long as
+Driver2 could still be working on it (`Latencies.ghost_span` in `_gate`), so
 that callers who give up never let more than the bound reach Driver2.
 """
 

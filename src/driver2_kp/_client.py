@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import platform
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
@@ -129,7 +128,6 @@ class _Attempt:
     ) -> None:
         self.plan = plan
         self.slot = slot
-        self.began = time.monotonic()
         self.timeouts = AttemptTimeouts(send.timeout, plan.deadline)
         self._client = client
         self._gate = gate
@@ -187,6 +185,9 @@ class _Client:
     A service's client says only where it is: ``_endpoint(settings)``.
     """
 
+    _gate: SyncGate | AsyncGate
+    """Made by each kind of client: the shell its callers wait in."""
+
     @staticmethod
     def _endpoint(settings: Settings) -> Endpoint:
         raise NotImplementedError  # pragma: no cover - every service's client sets it
@@ -209,6 +210,7 @@ class _Client:
         self._endpoint_headers = endpoint.headers
         self._token_operation = endpoint.token
         self._timeouts = timeouts or endpoint.timeouts
+        self._outlasting = attrs.evolve(self._timeouts, patience=None)
         self._retry = retry or settings.retry
         self._gate_state = GateState(
             endpoint.max_in_flight, start_at=endpoint.start_in_flight, spaced=self._retry.wait
@@ -227,6 +229,10 @@ class _Client:
     def timeouts(self) -> Timeouts:
         """The timeouts of each call, unless a method is given its own."""
         return self._timeouts
+
+    def timeouts_for(self, *, wait_out_outages: bool) -> Timeouts | None:
+        """The timeouts of a call that waits outages out (no patience), made once; else ``None``."""
+        return self._outlasting if wait_out_outages else None
 
     @property
     def retry(self) -> RetryPolicy:
@@ -277,6 +283,14 @@ class _Client:
             silence=None if patience is None else lambda: gate.silence(patience.since),
         )
 
+    def _lease(self, slot: Slot, plan: _Plan) -> None:
+        """Take a place in the budget shared beyond this client; if none came, the slot back."""
+        try:
+            self._budget.acquire(plan.deadline)
+        except BaseException:
+            self._gate.release(slot)  # never sent: the gate learns nothing
+            raise
+
     def _request(
         self,
         http: httpx.Client | httpx.AsyncClient,
@@ -307,6 +321,8 @@ class SyncClient(_Client):
     override those of ``settings``; every method also takes ``timeouts``. It is
     safe to share between threads: they share its gate and its token.
     """
+
+    _gate: SyncGate
 
     def __init__(
         self,
@@ -384,11 +400,7 @@ class SyncClient(_Client):
     @contextlib.contextmanager
     def _leased(self, slot: Slot, plan: _Plan) -> Iterator[None]:
         """A place in the budget shared beyond this client, for one attempt."""
-        try:
-            self._budget.acquire(plan.deadline)
-        except BaseException:
-            self._gate.release(slot)  # never sent: the gate learns nothing
-            raise
+        self._lease(slot, plan)
         try:
             yield
         finally:
@@ -419,6 +431,8 @@ class AsyncClient(_Client):
     async transport. Its tasks share its gate and its token; a caller stops
     waiting at its deadline, whatever the attempt is doing.
     """
+
+    _gate: AsyncGate
 
     def __init__(
         self,
@@ -484,11 +498,7 @@ class AsyncClient(_Client):
         if isinstance(self._budget, Unbounded):  # no thread to hop to for nothing
             yield
             return
-        try:
-            await asyncio.to_thread(self._budget.acquire, plan.deadline)
-        except BaseException:
-            self._gate.release(slot)  # never sent: the gate learns nothing
-            raise
+        await asyncio.to_thread(self._lease, slot, plan)
         try:
             yield
         finally:

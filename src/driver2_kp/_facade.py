@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self
 
-import attrs
-
 from ._bulk import Criteria, total_of, window
 from ._cache import ResultCache, remembered
 from ._client import AsyncClient, SyncClient
@@ -130,7 +128,7 @@ class Lookup:
     @staticmethod
     def _timeouts(client: SyncClient | AsyncClient, run: Run) -> Timeouts | None:
         """The timeouts of a call of ``run``: the client's, with no patience to wait outages out."""
-        return attrs.evolve(client.timeouts, patience=None) if run.wait_out_outages else None
+        return client.timeouts_for(wait_out_outages=run.wait_out_outages)
 
     def __repr__(self) -> str:
         clients = f"driver2={self._driver2!r}, kp={self._kp!r}"

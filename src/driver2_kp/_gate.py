@@ -69,7 +69,6 @@ from ._deadline import Deadline, Expired
 __all__ = [
     "AsyncGate",
     "GateState",
-    "Latencies",
     "Patience",
     "Slot",
     "SyncGate",
@@ -261,8 +260,8 @@ class GateState:
     """How far the next look above the ceiling goes."""
     top: float | None = None
     """The highest ceiling that held: climbing back to it is quick, above it slow."""
-    looked_from: float | None = None
-    """The ceiling before the latest look above it, until a 429 or the next look."""
+    looking: bool = False
+    """Whether the ceiling was just raised by a look, until a 429 or a round that held."""
     latencies: Latencies = attrs.field(factory=Latencies, repr=False)
     _heard_at: float = -math.inf
     """When the service last answered."""
@@ -434,9 +433,9 @@ class GateState:
             # At the ceiling, look above it once in a while: the service may take more now.
             # Only requests sent since the latest look say whether it held.
             self.at_ceiling += ticket.started >= self._looked_at
-            if self.looked_from is not None and self.at_ceiling >= self.ceiling:
+            if self.looking and self.at_ceiling >= self.ceiling:
                 # A round above where it was, and no 429: the look held.
-                self.looked_from = None
+                self.looking = False
                 self.top = max(self.top or 0.0, self.ceiling)
                 if self.ceiling < self.top:  # climbing back: look further, sooner
                     self.look_after = FIRST_LOOK
@@ -446,7 +445,7 @@ class GateState:
             if self.at_ceiling >= self.look_after * self.ceiling:
                 self.at_ceiling = 0
                 self._looked_at = now
-                self.looked_from = self.ceiling
+                self.looking = True
                 raised = self.ceiling + self.rise
                 if self.top is not None and self.ceiling < self.top:
                     raised = min(raised, self.top)  # back to where it held, no further at once
@@ -464,11 +463,11 @@ class GateState:
         else:
             self._squeeze, self._peak, self._refused = now, busy, 1
             self._shared = self._paced > 0  # refused in the first round: others share it
-            if self.looked_from is not None or self._shared:  # a look went too far, or shared
+            if self.looking or self._shared:  # a look went too far, or shared
                 self.look_after = min(self.look_after * 2, LONGEST_LOOK)
             else:  # the service takes less than it did: find where, then look often
                 self.look_after = FIRST_LOOK
-            self.looked_from = None
+            self.looking = False
             self.rise = 1.0
         self._paced = 0  # its share is being learned: no more need to pace
         ceiling = max(float(self._peak - self._refused), 1.0)

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from http import HTTPStatus
-from typing import Final, Generic, TypeAlias, TypedDict, TypeVar
+from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 import httpx
@@ -361,20 +360,6 @@ def _log(call: Call, outcome: Outcome, took: float, attempt: int) -> None:
     )
 
 
-def _patience_left(timeouts: Timeouts, silence: Callable[[], float] | None) -> float:
-    """Seconds of outage patience left; ``inf`` while the service answers, or without one."""
-    if timeouts.patience is None or silence is None:
-        return math.inf
-    silent = silence()
-    return timeouts.patience - silent if silent > 0 else math.inf
-
-
-class _Stop(TypedDict):
-    deadline: Deadline
-    timeouts: Timeouts
-    step: str
-
-
 def _stopped(
     call: Call,
     why: Expired | Unanswered,
@@ -440,7 +425,7 @@ def call_flow(
     refused: str | None = None
     last: Driver2KPError | None = None
     waits = retry.backoff_waits()
-    stop: _Stop = {"deadline": deadline, "timeouts": timeouts, "step": step}
+    patience = timeouts.patience
     while True:
         if authorize and token is None:
             got = yield from _authorized(refused, timeouts)
@@ -453,7 +438,15 @@ def call_flow(
         started = time.monotonic()
         outcome = yield Send(timeouts.per_attempt, attempts + 1, token)
         if isinstance(outcome, Expired | Unanswered):  # the shell stopped waiting
-            raise _stopped(call, outcome, **stop, attempts=attempts, last=last) from last
+            raise _stopped(
+                call,
+                outcome,
+                deadline=deadline,
+                timeouts=timeouts,
+                step=step,
+                attempts=attempts,
+                last=last,
+            ) from last
         attempts += 1
         _log(call, outcome, time.monotonic() - started, attempts)
         error = _error(call, outcome)
@@ -469,10 +462,11 @@ def call_flow(
         if capped or not _retryable(call, outcome, error):
             raise error from cause
         last = error
-        patience_left = _patience_left(timeouts, silence)
-        if patience_left <= 0:
-            why = Unanswered(timeouts.patience - patience_left if timeouts.patience else 0.0)
-            raise _stopped(call, why, **stop, attempts=attempts, last=error) from error
+        silent = silence() if silence is not None and patience is not None else 0.0
+        if patience is not None and 0 < patience <= silent:
+            raise down_error(
+                call, silent_for=silent, patience=patience, attempts=attempts, last=error
+            ) from error
         # The server's delay is waited as given: no jitter shortens it.
         asked = error.retry_after if isinstance(error, RateLimitError) else None
         if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
@@ -485,7 +479,8 @@ def call_flow(
         if retry.wait:
             # A backoff longer than the time left is cut to half of it: one more try fits.
             wait = asked if asked is not None else min(next(waits), left / 2)
-            wait = min(wait, patience_left)  # no wait past the outage patience
+            if patience is not None and silent > 0:  # no wait past the outage patience
+                wait = min(wait, patience - silent)
             if wait > 0:
                 yield Sleep(wait)
 

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -31,7 +31,15 @@ from ._errors import DeadlineExceededError, ResponseFormatError, TransportError
 from ._http import Call, ErrorBody, Observer, Operation, deadline_error
 from ._settings import HEADER_SAFE, Secret
 
-__all__ = ["ENDPOINT", "AsyncTokens", "SyncTokens", "Token", "TokenCache", "token_request"]
+__all__ = [
+    "ENDPOINT",
+    "AsyncTokens",
+    "SyncTokens",
+    "Token",
+    "TokenCache",
+    "retrieve",
+    "token_request",
+]
 
 SERVICE: Final = "Driver2"
 STEP: Final = "requesting a Driver2 token"
@@ -250,7 +258,7 @@ class AsyncTokens:
             if self._flight is None:
                 self._flight = loop.create_task(self._fetch(deadline, observe))
                 self._flight.add_done_callback(self._landed)
-                self._flight.add_done_callback(_retrieve)
+                self._flight.add_done_callback(retrieve)
                 self._fetcher = deadline
             flight, fetcher = self._flight, self._fetcher
             try:
@@ -286,8 +294,11 @@ class AsyncTokens:
             self._flight.cancel()
 
 
-def _retrieve(task: asyncio.Task[str]) -> None:
-    # Every waiter may have given up before the fetch ended: its error is
-    # theirs to see, not the event loop's "exception was never retrieved".
+def retrieve(task: asyncio.Task[Any]) -> None:
+    """A task's error retrieved, for a task no one may wait for any more (a done-callback).
+
+    Its waiters may have given up before it ended: its error is theirs to see,
+    not the event loop's "exception was never retrieved".
+    """
     if not task.cancelled():
         task.exception()

@@ -19,7 +19,7 @@ from rich.progress import Progress as ProgressBar
 
 from driver2_kp._errors import ConfigurationError
 from driver2_kp._progress import BulkProgress
-from driver2_kp.matching._frames import FIELDS, ColumnWarning, resembling
+from driver2_kp.matching._frames import FIELDS, ColumnWarning, did_you_mean
 
 from ._common import PROG, ROLES, Spinner, lookup_options, one_line, open_lookup
 from ._output import echo_json
@@ -60,12 +60,6 @@ def _write_frame(frame: pd.DataFrame, output: str, *, as_json: bool) -> None:
         frame.to_csv(output, index=False)
 
 
-def _did_you_mean(name: str, names: Sequence[str]) -> str:
-    """`` (did you mean 'last_name'?)`` when one of ``names`` resembles ``name``."""
-    close = resembling(name, names)
-    return f" (did you mean {close!r}?)" if close else ""
-
-
 def _column_map(pairs: Sequence[str]) -> dict[str, str]:
     columns = {}
     for pair in pairs:
@@ -74,7 +68,7 @@ def _column_map(pairs: Sequence[str]) -> dict[str, str]:
             raise click.BadParameter(f"{pair!r} is not COLUMN=FIELD", param_hint="'--column'")
         if field not in FIELDS:
             raise click.BadParameter(
-                f"in {pair!r}, {field!r} is no criterion{_did_you_mean(field, FIELDS)}; "
+                f"in {pair!r}, {field!r} is no criterion{did_you_mean(field, FIELDS)}; "
                 f"FIELD is one of {', '.join(FIELDS)}",
                 param_hint="'--column'",
             )
@@ -87,7 +81,7 @@ def _check_columns(mapping: dict[str, str], present: Sequence[str]) -> None:
     for source in mapping:
         if source not in present:
             raise click.BadParameter(
-                f"INPUT has no column {source!r}{_did_you_mean(source, present)}; "
+                f"INPUT has no column {source!r}{did_you_mean(source, present)}; "
                 f"its columns are {', '.join(present)}",
                 param_hint="'--column'",
             )

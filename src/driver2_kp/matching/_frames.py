@@ -45,6 +45,7 @@ __all__ = [
     "ColumnWarning",
     "Frame",
     "Table",
+    "did_you_mean",
     "resembling",
 ]
 
@@ -175,6 +176,12 @@ def resembling(name: str, fields: Iterable[str]) -> str | None:
     return normal[close[0]] if close else None
 
 
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'last_name'?)`` when one of ``names`` resembles ``name``; else nothing."""
+    close = resembling(name, names)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
 def _renames(columns: Mapping[str, str] | None, present: list[str]) -> dict[str, str]:
     """Which frame column holds each criterion: by name, or as ``columns`` renames them.
 
@@ -187,11 +194,9 @@ def _renames(columns: Mapping[str, str] | None, present: list[str]) -> dict[str,
     renames = dict(columns or {})
     for source, field in renames.items():
         if field not in FIELDS:
-            close = resembling(field, FIELDS)
             raise ColumnError(
                 f"columns maps {source!r} to {field!r}, which is no criterion"
-                + (f" (did you mean {close!r}?)" if close else "")
-                + f"; the criteria are {', '.join(FIELDS)}"
+                f"{did_you_mean(field, FIELDS)}; the criteria are {', '.join(FIELDS)}"
             )
         if source not in present:
             raise ColumnError(f"columns names {source!r}, which the frame does not have")
