@@ -1,10 +1,16 @@
 """The docs' code examples run, page by page, against the session's sandbox.
 
-Every ```python block of every page under ``docs/`` runs in the order of its
-page, in one namespace per page, against the ``driver2_kp_sandbox`` fixture
-(reset, no latency). The ``DRIVER2_*`` and ``KP_*`` variables name the sandbox,
-so that ``Settings.from_env()`` works as the pages show it. Top-level ``await``
-runs, as in a notebook cell.
+Every ```python block of README.md and of every page under ``docs/`` runs in
+the order of its page, in one namespace per page, against the
+``driver2_kp_sandbox`` fixture (reset, no latency). The ``DRIVER2_*`` and
+``KP_*`` variables name the sandbox, so that ``Settings.from_env()`` works as
+the pages show it. Top-level ``await`` runs, as in a notebook cell.
+
+An example that shows its output is a ```pycon block, a session of ``>>>``
+lines and what they print: `doctest` runs it in the page's namespace and
+compares every output with the page's. A ```python block shows no output: a
+``print`` or a bare expression there carries no comment that could claim one
+(`tests._examples.unchecked_outputs`).
 
 A block titled with a file name (```python title="conftest.py"```) is that
 file. The pages' files make one test suite, run with pytest twice in a
@@ -23,12 +29,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import doctest
 import inspect
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from types import CodeType
 from typing import Final
@@ -40,12 +48,17 @@ import driver2_kp.sandbox
 from driver2_kp import CustomerLookup, Driver2Client, KPClient, Settings
 from driver2_kp._logs import personal_data_logged
 from driver2_kp.sandbox import CLIENT_SECRET, KP_API_KEY
+from tests._examples import unchecked_outputs
 
-DOCS: Final = Path(__file__).parent.parent / "docs"
+ROOT: Final = Path(__file__).parent.parent
+DOCS: Final = ROOT / "docs"
 FENCE: Final = re.compile(
-    r"^(?P<indent>[ ]*)```python(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ ]*$",
+    r"^(?P<indent>[ ]*)```(?P<language>python|pycon)(?P<info>[^\n]*)\n"
+    r"(?P<body>.*?)^(?P=indent)```[ ]*$",
     re.MULTILINE | re.DOTALL,
 )
+DOCTEST_FLAGS: Final = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+"""``...`` stands for what varies (a port, a time), and line breaks are free."""
 NOT_RUN: Final = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->")
 NEEDS: Final = re.compile(r"<!--\s*needs:\s*(?P<module>[\w.]+)\s*-->")
 TITLE: Final = re.compile(r'title="(?P<title>[^"]+\.py)"')
@@ -58,11 +71,14 @@ SUITE_TIMEOUT: Final = 120.0
 
 @dataclass(frozen=True)
 class Block:
-    """One ```python block of a page."""
+    """One ```python or ```pycon block of a page."""
 
     page: str
+    """Its path from the project's root: ``README.md``, ``docs/lookup.md``."""
     line: int
     code: str
+    session: bool = False
+    """A ```pycon block: ``>>>`` lines and their outputs, compared by `doctest`."""
     not_run: str | None = None
     """Why it is not run, from its ``<!-- not run: why -->`` comment."""
     file: str | None = None
@@ -81,7 +97,7 @@ class Block:
         """
         code: CodeType = compile(
             "\n" * self.line + self.code,
-            f"docs/{self.page}",
+            self.page,
             "exec",
             flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
             dont_inherit=True,
@@ -90,9 +106,9 @@ class Block:
 
 
 def blocks_of(path: Path) -> list[Block]:
-    """The ```python blocks of one page, in order."""
+    """The ```python and ```pycon blocks of one page, in order."""
     text = path.read_text(encoding="utf-8")
-    page = path.relative_to(DOCS).as_posix()
+    page = path.relative_to(ROOT).as_posix()
     blocks = []
     for fence in FENCE.finditer(text):
         before = text[: fence.start()].rstrip().rpartition("\n")[2]
@@ -106,6 +122,7 @@ def blocks_of(path: Path) -> list[Block]:
                 page=page,
                 line=text.count("\n", 0, fence.start()) + 1,
                 code=body,
+                session=fence["language"] == "pycon",
                 not_run=not_run["why"] if not_run else None,
                 file=title["title"] if title else None,
                 needs=needs["module"] if needs else None,
@@ -114,15 +131,32 @@ def blocks_of(path: Path) -> list[Block]:
     return blocks
 
 
-BLOCKS: Final = [block for path in sorted(DOCS.rglob("*.md")) for block in blocks_of(path)]
+PAGE_PATHS: Final = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+BLOCKS: Final = [block for path in PAGE_PATHS for block in blocks_of(path)]
 PAGES: Final = sorted({b.page for b in BLOCKS if not b.file and not b.not_run and not b.needs})
 FILES: Final = [b for b in BLOCKS if b.file and not b.not_run]
 NOT_RUN_BLOCKS: Final = [b for b in BLOCKS if b.not_run]
 NEEDING_BLOCKS: Final = [b for b in BLOCKS if b.needs]
 
 
+def run_session(block: Block, namespace: dict[str, object]) -> None:
+    """Run a ```pycon block with `doctest` in the page's namespace; fail on an output not shown."""
+    test = doctest.DocTestParser().get_doctest(
+        block.code, namespace, block.id, block.page, block.line
+    )
+    assert test.examples, f"{block.id}: a pycon block without a >>> line"
+    report: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=DOCTEST_FLAGS)
+    failed = runner.run(test, out=report.append, clear_globs=False).failed
+    namespace.update(test.globs)  # the test ran in a copy: the page goes on with what it made
+    assert not failed, f"{block.id}: the output shown is not the output printed\n" + "".join(report)
+
+
 def run_block(block: Block, namespace: dict[str, object]) -> None:
     """Run one block in the page's namespace; an ``await`` at top level runs in an event loop."""
+    if block.session:
+        run_session(block, namespace)
+        return
     code = block.compiled()
     try:
         if code.co_flags & inspect.CO_COROUTINE:
@@ -130,7 +164,7 @@ def run_block(block: Block, namespace: dict[str, object]) -> None:
         else:
             exec(code, namespace)
     except BaseException as error:
-        error.add_note(f"in the example at docs/{block.id}")
+        error.add_note(f"in the example at {block.id}")
         raise
 
 
@@ -143,6 +177,8 @@ def test_the_examples_of_a_page_run(
 ) -> None:
     """A page's blocks run in order, in one namespace, as a reader would type them."""
     monkeypatch.chdir(tmp_path)
+    # The file the pages read their records from, as a reader's would be.
+    (tmp_path / "customers.csv").write_text("last_name,postcode\nGoderis,9000\n", encoding="utf-8")
     namespace: dict[str, object] = {"__name__": f"docs.{page}"}
     # A page may turn this process-wide switch on: the tests after it must not inherit it.
     showing_values = personal_data_logged()
@@ -165,7 +201,7 @@ def test_a_block_that_needs_a_library_runs_where_it_is_installed(
 ) -> None:
     """Such a block runs alone, in a namespace of its own, where its library is installed."""
     assert block.needs is not None
-    pytest.importorskip(block.needs, reason=f"docs/{block.id} needs {block.needs}")
+    pytest.importorskip(block.needs, reason=f"{block.id} needs {block.needs}")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # Spark's workers: this interpreter
     run_block(block, {"__name__": f"docs.{block.page}"})
@@ -211,12 +247,22 @@ _NONE_NOT_RUN = pytest.param(
 def test_a_block_not_run_still_compiles(block: Block) -> None:
     """A block marked ``not run`` is at least valid Python; then it is skipped, saying why."""
     block.compiled()
-    pytest.skip(f"docs/{block.id} not run: {block.not_run}")
+    pytest.skip(f"{block.id} not run: {block.not_run}")
 
 
 def test_few_blocks_are_not_run() -> None:
     """Examples run: only a few, each saying why, may not."""
     assert len(NOT_RUN_BLOCKS) <= MOST_NOT_RUN, [f"{b.id}: {b.not_run}" for b in NOT_RUN_BLOCKS]
+
+
+@pytest.mark.parametrize(
+    "block", [b for b in BLOCKS if not b.session], ids=[b.id for b in BLOCKS if not b.session]
+)
+def test_a_python_block_shows_no_output_it_does_not_check(block: Block) -> None:
+    """An output shown beside code is checked only in a ```pycon block: elsewhere, none."""
+    assert not unchecked_outputs(block.code, block.line), (
+        f"{block.id}: show the output in a ```pycon block, where doctest checks it"
+    )
 
 
 def test_the_api_reference_documents_every_public_name_once() -> None:
@@ -233,17 +279,56 @@ def test_the_api_reference_documents_every_public_name_once() -> None:
     assert sorted(documented) == sorted(public)
 
 
-def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
-    """``mkdocs build --strict`` passes: no broken link, anchor or reference.
+class _Shown(HTMLParser):
+    """What a built page shows: its images with their data, and its tables' headers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.headers: list[str] = []
+        self._in_header = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
+        self._in_header = tag == "th"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_header:
+            self.headers.append(data.strip())
+            self._in_header = False
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The docs site, built with ``mkdocs build --strict``, which executes the notebook.
 
     Without ``--quiet``, which silences the warnings that ``--strict`` counts.
     """
+    built = tmp_path_factory.mktemp("site")
     build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
-        cwd=DOCS.parent,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(built)],
+        cwd=ROOT,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         capture_output=True,
         text=True,
         check=False,
     )
     assert build.returncode == 0, build.stderr
+    return built
+
+
+def test_the_site_builds_with_warnings_as_errors(site: Path) -> None:
+    """No broken link, anchor or reference: the build passed, and made every page."""
+    pages = {path.relative_to(DOCS).with_suffix("").as_posix() for path in DOCS.rglob("*.md")}
+    built = {path.parent.relative_to(site).as_posix() for path in site.rglob("index.html")}
+    assert {page for page in pages if page != "index" and not page.startswith("_")} <= built
+
+
+def test_the_notebook_page_shows_its_tables_and_its_chart(site: Path) -> None:
+    """The notebook page shows what a run of it shows, not only its code."""
+    shown = _Shown()
+    shown.feed((site / "notebooks" / "bulk-matching" / "index.html").read_text(encoding="utf-8"))
+    assert [src for src in shown.images if src.startswith("data:image/png;base64,")], "no chart"
+    # The match table, the FAQ's result table, and the review of the rows without a best.
+    assert {"best_driver2_number", "Naam", "why_no_best", "lead_name"} <= set(shown.headers)

@@ -7,7 +7,8 @@ namespace that holds what a reader of the reference has at hand: the public
 names, ``settings`` (also in the environment, for ``Settings.from_env()``), a
 ``lookup``, a search ``result`` and a ``kp_result``, some ``rows`` of criteria,
 ``customers.csv`` in the working directory. A block that awaits runs in an
-event loop, with an `AsyncCustomerLookup` as its ``lookup``.
+event loop, with an `AsyncCustomerLookup` as its ``lookup``. A block shows an
+output only as an ``assert``, which checks it (`tests._examples`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from driver2_kp import (
 from driver2_kp._logs import personal_data_logged
 from driver2_kp.driver2 import get_customer_request
 from driver2_kp.sandbox import FIXED
+from tests._examples import unchecked_outputs
 
 SOURCE: Final = Path(driver2_kp.__file__).parent
 GODERIS: Final = SearchCriteria(last_name="Goderis", postcode="9000")
@@ -148,6 +150,13 @@ async def _awaited(example: Example, namespace: dict[str, Any]) -> None:
 def test_every_public_facade_method_shows_an_example() -> None:
     """The reference's examples are many: what this file runs is not a handful."""
     assert len(EXAMPLES) >= 25
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
+def test_a_docstring_example_shows_no_output_it_does_not_check(example: Example) -> None:
+    assert not unchecked_outputs(example.code), (
+        f"{example.where}: show the output with an assert, which checks it, or not at all"
+    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])

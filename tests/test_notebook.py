@@ -1,8 +1,9 @@
 """The bulk-matching notebook runs from top to bottom, and shows what it says it shows.
 
 It is executed with nbclient in a kernel of this interpreter, from a copy in a
-temporary directory (the notebook in docs/ is kept without outputs), against the
-embedded sandbox it starts itself.
+temporary directory, against the embedded sandbox it starts itself. The notebook
+in docs/ is kept without outputs: the docs site executes it at every build, and
+``tests/test_docs.py`` checks that the built page shows its tables and chart.
 """
 
 from __future__ import annotations

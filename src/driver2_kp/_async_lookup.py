@@ -32,7 +32,7 @@ from ._flows import (
 )
 from ._models import CustomerPage, PersonPage
 from ._pages import LookAhead, one
-from ._party import Party, PartyRole
+from ._party import Party, PartyDraft, PartyRole
 from ._progress import ProgressCallback, ProgressOption, Run
 from ._results import SearchResult, Selection
 from ._rules import candidates_of, vehicle_parties_of
@@ -106,13 +106,21 @@ class AsyncCustomerLookup(Lookup):
         return result
 
     async def search(
-        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
+        self,
+        criteria: SearchCriteria | Party | PartyDraft,
+        *,
+        role: PartyRole | str | None = None,
+        page: int = 1,
     ) -> SearchResult:
         """Search Driver2, and KP when Driver2 finds nobody: see `CustomerLookup.search`."""
         return await self._run(self._results("search", criteria, role, page))
 
     async def search_kp(
-        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
+        self,
+        criteria: SearchCriteria | Party | PartyDraft,
+        *,
+        role: PartyRole | str | None = None,
+        page: int = 1,
     ) -> SearchResult:
         """Search KP (the "KP" button): see `CustomerLookup.search_kp`."""
         return await self._run(self._results("search_kp", criteria, role, page))

@@ -26,8 +26,9 @@ class Candidate:
 
     Example::
 
-        [(c.name, c.first_name, c.driver2_number) for c in result.candidates]
-        # [('Goderis', 'Thiemen', '74050')]
+        result = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
+        table = [(c.name, c.first_name, c.driver2_number) for c in result.candidates]
+        assert table == [("Goderis", "Thiemen", "74050")]
     """
 
     source: Source

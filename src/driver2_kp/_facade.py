@@ -15,7 +15,7 @@ from ._client import AsyncClient, SyncClient
 from ._criteria import SearchCriteria
 from ._deadline import check_seconds
 from ._flows import Ask, LookupFlow, search_flow, search_kp_flow
-from ._party import PartyRole, Source
+from ._party import Party, PartyDraft, PartyRole, Source
 from ._progress import ProgressCallback, ProgressOption, Run, Tally
 from ._results import SearchResult
 from ._retry import Timeouts
@@ -94,11 +94,16 @@ class Lookup:
     def _results(
         self,
         method: ResultsMethod,
-        criteria: SearchCriteria,
+        criteria: SearchCriteria | Party | PartyDraft,
         role: PartyRole | str | None,
         page: int = 1,
     ) -> LookupFlow[SearchResult]:
-        """The flow of `search`, `search_kp` or `match`; answered by the cache if it keeps one."""
+        """The flow of `search`, `search_kp` or `match`; answered by the cache if it keeps one.
+
+        A party, or what was typed into one, fills the search form first (FAQ).
+        """
+        if not isinstance(criteria, SearchCriteria):
+            criteria = SearchCriteria.from_party(criteria)
         if method == "match":
             flow = match_flow(criteria, role=role)
         else:

@@ -97,9 +97,9 @@ class Party:
 
     Example::
 
-        party = lookup.select(candidate).party
-        party.name, party.first_name, party.driver2_number, party.province
-        # ('Goderis', 'Thiemen', '74050', 'Oost-Vlaanderen')
+        party = lookup.select(candidate).party  # Thiemen Goderis, from Driver2
+        assert (party.name, party.first_name) == ("Goderis", "Thiemen")
+        assert (party.driver2_number, party.province) == ("74050", "Oost-Vlaanderen")
     """
 
     source: Source

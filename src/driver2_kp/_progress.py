@@ -35,9 +35,11 @@ class Progress:
 
     Example::
 
-        with CustomerLookup.from_settings(settings, on_progress=print) as lookup:
+        seen = []  # or on_progress=print, to print each one
+        with CustomerLookup.from_settings(settings, on_progress=seen.append) as lookup:
             lookup.search(SearchCriteria(last_name="Goderis"))
-        # prints: searching Driver2 (attempt 1), 0 s so far, 330 s left
+        assert (seen[0].step, seen[0].attempt) == (Step.SEARCH_DRIVER2, 1)
+        assert str(seen[0]).startswith("searching Driver2 (attempt 1), 0 s so far")
     """
 
     step: Step

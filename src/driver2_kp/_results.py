@@ -85,8 +85,9 @@ class SearchResult:
 
     Example::
 
-        result.source, result.total, result.kp_skipped_reason
-        # (<Source.DRIVER2: 'driver2'>, 1, <KPSkipReason.DRIVER2_FOUND_CUSTOMERS: ...>)
+        result = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
+        assert (result.source, result.total) == (Source.DRIVER2, 1)
+        assert result.kp_skipped_reason is KPSkipReason.DRIVER2_FOUND_CUSTOMERS
     """
 
     source: Source
@@ -147,8 +148,9 @@ class SearchResult:
 
         Example::
 
-            [(m.candidate.driver2_number, round(m.score, 3)) for m in result.matches]
-            # [('74050', 0.999)]
+            result = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
+            ranked = [(m.candidate.driver2_number, round(m.score, 3)) for m in result.matches]
+            assert ranked == [("74050", 0.941)]  # a last name and a postcode, both equal
         """
         return rank(self.criteria, self.candidates, dict(self.counts))
 
@@ -182,8 +184,9 @@ class SearchResult:
 
         Example::
 
-            result.best, result.why_no_best
-            # (None, <NoBestReason.TIE: 'tie'>)
+            quentin = SearchCriteria(last_name="Mertens", first_name="Quentin", postcode="5100")
+            result = lookup.search_kp(quentin)  # KP holds two of him, in the sandbox
+            assert (result.best, result.why_no_best) == (None, NoBestReason.TIE)
         """
         return self._verdict.why_no_best
 
@@ -207,8 +210,8 @@ class Selection:
     Example::
 
         selection = lookup.select(kp_result.candidates[0])  # Ann Peeters, from KP
-        selection.imported, selection.party.driver2_number
-        # (True, '99992'): her new Driver2 customer number, in the sandbox
+        assert selection.imported
+        assert selection.party.driver2_number == "99992"  # her new Driver2 number, in the sandbox
     """
 
     party: Party
@@ -231,9 +234,10 @@ class AppliedParties:
 
     Example::
 
+        held = {PartyRole.DRIVER: someone}  # held for the driver: not the vehicle's driver
         applied = apply_vehicle_parties(held, lookup.vehicle_parties(plate="1-ABC-123"))
-        applied.overwritten
-        # frozenset({<PartyRole.DRIVER: 'driver'>})
+        assert applied.overwritten == {PartyRole.DRIVER}
+        assert applied.parties.keys() == {PartyRole.OWNER, PartyRole.DRIVER, PartyRole.INSURED}
     """
 
     parties: dict[PartyRole, Party]

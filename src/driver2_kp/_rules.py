@@ -204,8 +204,8 @@ def apply_vehicle_parties(
     Example::
 
         applied = apply_vehicle_parties({PartyRole.DRIVER: someone}, vehicle_parties)
-        applied.overwritten
-        # frozenset({<PartyRole.DRIVER: 'driver'>})
+        assert applied.overwritten == {PartyRole.DRIVER}  # the vehicle's driver is not someone
+        assert applied.parties[PartyRole.DRIVER] == vehicle_parties[PartyRole.DRIVER]
     """
     overwritten = frozenset(
         role for role, party in loaded.items() if role in held and held[role] != party

@@ -47,7 +47,7 @@ from ._flows import (
 )
 from ._models import CustomerPage, PersonPage
 from ._pages import PAGE_THREADS, LookAhead, check_ahead, one
-from ._party import Party, PartyRole
+from ._party import Party, PartyDraft, PartyRole
 from ._progress import Progress, ProgressCallback, ProgressOption, Run
 from ._results import AppliedParties, KPSkipReason, SearchResult, Selection, Step
 from ._rules import apply_vehicle_parties, candidates_of, vehicle_parties_of
@@ -144,13 +144,19 @@ class CustomerLookup(Lookup):
         return result
 
     def search(
-        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
+        self,
+        criteria: SearchCriteria | Party | PartyDraft,
+        *,
+        role: PartyRole | str | None = None,
+        page: int = 1,
     ) -> SearchResult:
         """Search Driver2 with every criterion (R1); KP too when Driver2 finds nobody (R3).
 
         ``role`` names the party being filled in; one that cannot be loaded from
         Driver2 raises `CriteriaError` (R11), as does an empty search, before any
-        request. ``page`` picks a page of 10 (R2).
+        request. ``page`` picks a page of 10 (R2). ``criteria`` may be a `Party`
+        or a `PartyDraft`: what was typed into it fills the search form (FAQ, as
+        `SearchCriteria.from_party` does).
 
         When Driver2 finds nobody and a last name is given, KP is searched with
         the criteria it takes (R5-R7), and ``result.source`` is `Source.KP`;
@@ -165,25 +171,28 @@ class CustomerLookup(Lookup):
         Example::
 
             result = lookup.search(SearchCriteria(last_name="Goderis", postcode="9000"))
-            result.source, result.total
-            # (<Source.DRIVER2: 'driver2'>, 1)
+            assert (result.source, result.total) == (Source.DRIVER2, 1)
         """
         return self._run(self._results("search", criteria, role, page))
 
     def search_kp(
-        self, criteria: SearchCriteria, *, role: PartyRole | str | None = None, page: int = 1
+        self,
+        criteria: SearchCriteria | Party | PartyDraft,
+        *,
+        role: PartyRole | str | None = None,
+        page: int = 1,
     ) -> SearchResult:
         """Search KP (the "KP" button, R4): last name, first name and postcode only.
 
         Without a last name of at least 2 characters, raises `CriteriaError` for
         ``last_name`` before any request (R5). A first name restricts the search
         to private persons (R6); ``result.dropped_for_kp`` names the criteria KP
-        was not given (R7).
+        was not given (R7). Like `search`, it takes a `Party` or a `PartyDraft` too.
 
         Example::
 
-            lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
-            # SearchResult(source=<Source.KP: 'kp'>, ..., dropped_for_kp=('email',), ...)
+            result = lookup.search_kp(SearchCriteria(last_name="Peeters", email="ann@example.be"))
+            assert (result.source, result.dropped_for_kp) == (Source.KP, ("email",))
         """
         return self._run(self._results("search_kp", criteria, role, page))
 
@@ -249,8 +258,8 @@ class CustomerLookup(Lookup):
         Example::
 
             selection = lookup.select(kp_result.candidates[0])  # Ann Peeters, from KP
-            selection.imported, selection.party.driver2_number
-            # (True, '99992'): her new Driver2 customer number, in the sandbox
+            assert selection.imported
+            assert selection.party.driver2_number == "99992"  # her new number, in the sandbox
         """
         return self._run(select_flow(candidate))
 
@@ -265,8 +274,9 @@ class CustomerLookup(Lookup):
 
         Example::
 
-            lookup.vehicle_parties(plate="1-ABC-123").keys()
-            # dict_keys([<PartyRole.OWNER: 'owner'>, <PartyRole.DRIVER: 'driver'>, ...])
+            parties = lookup.vehicle_parties(plate="1-ABC-123")
+            assert list(parties) == [PartyRole.OWNER, PartyRole.DRIVER, PartyRole.INSURED]
+            assert parties[PartyRole.DRIVER].driver2_number == "74050"  # Thiemen Goderis
         """
         return vehicle_parties_of(self._run(vehicle_flow(plate=plate, vin=vin)))
 
@@ -297,8 +307,8 @@ class CustomerLookup(Lookup):
                 last_name="Godreis", first_name="Thiemen", postcode="9000", email="t@old.example"
             )
             result = lookup.match(record)  # a typo, and an old e-mail: search finds nobody
-            result.best.driver2_number if result.best else None
-            # '74050'
+            assert result.best is not None
+            assert result.best.driver2_number == "74050"  # Thiemen Goderis, all the same
         """
         return self._run(self._results("match", criteria, role))
 

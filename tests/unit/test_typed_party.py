@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import attrs
+import httpx
 import pytest
 
-from driver2_kp import CriteriaError, Customer, Party, PartyDraft, SearchCriteria
+from driver2_kp import (
+    AsyncCustomerLookup,
+    AsyncDriver2Client,
+    AsyncKPClient,
+    CriteriaError,
+    Customer,
+    CustomerLookup,
+    Driver2Client,
+    KPClient,
+    Party,
+    PartyDraft,
+    SearchCriteria,
+    Source,
+)
 from driver2_kp._convert import read
 from driver2_kp._party import party_from_customer
 from tests._contract import customer
+from tests.unit._matching import FakeServices, nowhere
 
 CARRIED = [
     ("name", "Goderis", "last_name", "Goderis"),
@@ -63,3 +78,62 @@ def test_a_draft_shows_no_personal_data_in_its_repr() -> None:
     draft = PartyDraft(name="Goderis", email="thiemen.goderis@example.be")
     assert "Goderis" not in repr(draft)
     assert "example.be" not in repr(draft)
+
+
+TYPED = PartyDraft(name="Goderis", first_name="Thiemen", postcode="9000")
+GODERIS_FOUND = {"name=Goderis firstName=Thiemen postcode=9000": [customer()]}
+
+
+def test_search_and_search_kp_take_the_draft_itself() -> None:
+    fake = FakeServices(GODERIS_FOUND)
+    transport = httpx.MockTransport(fake.handle)
+    with (
+        nowhere() as settings,  # only the transport answers
+        Driver2Client(settings, transport=transport) as driver2,
+        KPClient(settings, transport=transport) as kp,
+    ):
+        lookup = CustomerLookup(driver2, kp)
+        found = lookup.search(TYPED)
+        assert lookup.search(SearchCriteria.from_party(TYPED)) == found
+        lookup.search_kp(TYPED)
+    assert (found.source, [c.driver2_number for c in found.candidates]) == (
+        Source.DRIVER2,
+        ["74050"],
+    )
+    assert fake.searches == [
+        "driver2 name=Goderis firstName=Thiemen postcode=9000",
+        "driver2 name=Goderis firstName=Thiemen postcode=9000",
+        "kp nachname=Goderis vorname=Thiemen plz=9000 kundenart=privat",  # R6
+    ]
+
+
+@pytest.mark.anyio
+async def test_the_async_search_takes_the_draft_itself() -> None:
+    fake = FakeServices(GODERIS_FOUND)
+    transport = httpx.MockTransport(fake.handle)
+    with nowhere() as settings:
+        async with (
+            AsyncDriver2Client(settings, transport=transport) as driver2,
+            AsyncKPClient(settings, transport=transport) as kp,
+        ):
+            lookup = AsyncCustomerLookup(driver2, kp)
+            found = await lookup.search(TYPED)
+            await lookup.search_kp(TYPED)
+    assert [c.driver2_number for c in found.candidates] == ["74050"]
+    assert fake.searches == [
+        "driver2 name=Goderis firstName=Thiemen postcode=9000",
+        "kp nachname=Goderis vorname=Thiemen plz=9000 kundenart=privat",  # R6
+    ]
+
+
+def test_a_draft_with_nothing_typed_is_refused_before_any_request() -> None:
+    fake = FakeServices({})
+    with (
+        nowhere() as settings,
+        Driver2Client(settings, transport=httpx.MockTransport(fake.handle)) as driver2,
+        KPClient(settings, transport=httpx.MockTransport(fake.handle)) as kp,
+        pytest.raises(CriteriaError) as refused,
+    ):
+        CustomerLookup(driver2, kp).search(PartyDraft())
+    assert refused.value.field == "criteria"
+    assert fake.searches == []

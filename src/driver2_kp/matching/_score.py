@@ -101,9 +101,10 @@ class Match:
 
     Example::
 
-        match = result.matches[0]
-        match.score, match.reasons
-        # (0.999, ('last_name equal', 'first_name equal', 'postcode equal'))
+        thiemen = SearchCriteria(last_name="Goderis", first_name="Thiemen", postcode="9000")
+        match = lookup.search(thiemen).matches[0]
+        assert match.reasons == ("last_name equal", "first_name equal", "postcode equal")
+        assert match.score > 0.999
     """
 
     candidate: Candidate
