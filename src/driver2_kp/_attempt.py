@@ -19,16 +19,20 @@ that callers who give up never let more than the bound reach Driver2.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import os
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
+import attrs
 import httpx
 
 from ._deadline import Deadline, Expired
 
-__all__ = ["ANSWER", "GOING_OUT", "AttemptTimeouts", "bounded", "phase_of"]
+__all__ = ["ALARMS", "ANSWER", "GOING_OUT", "AlarmClock", "AttemptTimeouts", "bounded", "phase_of"]
 
 GOING_OUT: Final = "for the request to go out"
 """What a caller whose deadline passed before its request went out was waiting for."""
@@ -92,6 +96,105 @@ class AttemptTimeouts(Mapping[str, float]):
         return f"AttemptTimeouts({self._timeouts!r}, left={self._deadline.left():.3f})"
 
 
+@attrs.define(eq=False)
+class _Ringing:
+    """One alarm set on the `AlarmClock`: when it rings, and what it does then."""
+
+    at: float
+    ring: Callable[[], object] | None
+    """``None`` once cancelled."""
+
+    def __lt__(self, other: _Ringing) -> bool:
+        return self.at < other.at
+
+
+class AlarmClock:
+    """One thread that rings every alarm a process sets, in time order (`time.monotonic`).
+
+    A thread per alarm (`threading.Timer`) would do the same, but a process
+    matching a DataFrame reads hundreds of answers a second, and each started
+    thread costs. Worse, in a Dask worker on Python 3.11, starting a thread
+    while the worker's profiler reads every thread's frames can deadlock the
+    whole process (python/cpython#116969): one thread, started once, keeps
+    clear of that. The thread starts with the first alarm, again in a forked
+    child, and is a daemon: it never holds a process open.
+
+    >>> clock, rung = AlarmClock(), threading.Event()
+    >>> alarm = clock.set(0.0, rung.set)
+    >>> rung.wait(5.0)
+    True
+    """
+
+    def __init__(self) -> None:
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop every alarm and the thread: in a forked child, neither is there."""
+        self._changed = threading.Condition()
+        self._alarms: list[_Ringing] = []
+        self._cancelled = 0
+        self._thread: threading.Thread | None = None
+
+    def set(self, seconds: float, ring: Callable[[], object]) -> _Ringing:
+        """Call ``ring`` (on the clock's thread) ``seconds`` from now, unless `cancel`'ed first."""
+        alarm = _Ringing(time.monotonic() + seconds, ring)
+        with self._changed:
+            heapq.heappush(self._alarms, alarm)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="driver2-kp-deadline", daemon=True
+                )
+                self._thread.start()
+            elif self._alarms[0] is alarm:
+                self._changed.notify()  # sooner than the one the thread waits for
+        return alarm
+
+    def cancel(self, alarm: _Ringing) -> None:
+        """Never ring ``alarm`` (nothing happens if it rang already)."""
+        with self._changed:
+            if alarm.ring is None:
+                return
+            alarm.ring = None
+            self._cancelled += 1
+            # Most alarms are cancelled long before they would ring: drop them in bulk.
+            if self._cancelled > _CANCELLED_KEPT and self._cancelled * 2 > len(self._alarms):
+                self._alarms = [kept for kept in self._alarms if kept.ring is not None]
+                heapq.heapify(self._alarms)
+                self._cancelled = 0
+
+    def _next(self) -> Callable[[], object]:
+        """Wait for the next alarm due (holding the condition's lock) and take it."""
+        while True:
+            while self._alarms and self._alarms[0].ring is None:
+                heapq.heappop(self._alarms)
+                self._cancelled -= 1
+            if not self._alarms:
+                self._changed.wait()
+                continue
+            due = self._alarms[0].at - time.monotonic()
+            if due > 0:
+                self._changed.wait(due)
+                continue
+            alarm = heapq.heappop(self._alarms)
+            ring, alarm.ring = alarm.ring, None
+            assert ring is not None
+            return ring
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                ring = self._next()
+            with contextlib.suppress(Exception):  # one alarm's failure never stops the others
+                ring()
+
+
+_CANCELLED_KEPT: Final = 256
+"""Cancelled alarms the clock keeps before it sweeps them out."""
+ALARMS: Final = AlarmClock()
+"""The process's one alarm clock."""
+os.register_at_fork(after_in_child=ALARMS.forget)
+
+
 class _Alarm:
     """Shuts an answer's connection at the deadline, ending the read that waits on it.
 
@@ -108,11 +211,9 @@ class _Alarm:
         """Whether the alarm shut the connection: what failed then is the deadline."""
         self._lock = threading.Lock()
         self._socket = _socket_of(response)
-        self._timer: threading.Timer | None = None
+        self._set: _Ringing | None = None
         if self._socket is not None:
-            self._timer = threading.Timer(max(deadline.left(), 0.0), self._ring)
-            self._timer.name, self._timer.daemon = "driver2-kp-deadline", True
-            self._timer.start()
+            self._set = ALARMS.set(max(deadline.left(), 0.0), self._ring)
 
     def _ring(self) -> None:
         with self._lock:
@@ -127,8 +228,8 @@ class _Alarm:
         """The body is read, or given up on: leave the connection alone from now on."""
         with self._lock:
             self._socket = None
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._set is not None:
+            ALARMS.cancel(self._set)
 
 
 def _socket_of(response: httpx.Response) -> socket.socket | None:

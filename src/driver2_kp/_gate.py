@@ -12,9 +12,10 @@ signals that mean it:
   the same overshoot that was refused too (so that several processes sharing
   one client id each learn their share). Once in a while the limit looks above
   the ceiling: a round after the service took less than before, then twice as
-  long after each look refused, up to 12 rounds. A look that holds is followed
-  a round later by one twice as far (so a squeeze that ends is over within
-  about 20 rounds);
+  long after each look refused, up to 12 rounds (of the service's whole
+  capacity, not of a share: so rare looks cost the same few 429s, however many
+  processes share the client id). A look that holds is followed a round later
+  by one twice as far (so a squeeze that ends is over within about 20 rounds);
 - **latency grown over its usual level** (the median of the latest answers
   over twice their long-run average, the gradient Vegas and Gradient2 read):
   the limit is halved, once a round, and the new level is half accepted;
@@ -97,7 +98,7 @@ GHOST_MARGIN: Final = 2.0
 FIRST_LOOK: Final = 1.0
 """Rounds at a newly learned ceiling before one request looks above it."""
 LONGEST_LOOK: Final = 12.0
-"""The most rounds at a ceiling between two looks above it."""
+"""The most rounds between two looks above a ceiling (rounds of the service's whole capacity)."""
 FIRST_PROBE_WAIT: Final = 0.25
 LONGEST_PROBE_WAIT: Final = 4.0
 _WAITING: Final = "for a free slot at the gate"
@@ -442,7 +443,7 @@ class GateState:
                     self.rise = min(self.rise * 2, max(self.ceiling / 2, 1.0))
                 else:  # where it held before: above it, rarely
                     self.look_after, self.rise = LONGEST_LOOK, 1.0
-            if self.at_ceiling >= self.look_after * self.ceiling:
+            if self.at_ceiling >= self._look_span(self.ceiling):
                 self.at_ceiling = 0
                 self._looked_at = now
                 self.looking = True
@@ -453,6 +454,24 @@ class GateState:
                 self.threshold = max(self.threshold, self.ceiling)  # fill it at once
             grown = min(grown, self.ceiling)
         self.limit = grown
+
+    def _look_span(self, ceiling: float) -> float:
+        """Answers at ``ceiling`` before the next look above it.
+
+        `look_after` rounds at the ceiling. But at a ceiling where it held (a
+        share), a rare look (`LONGEST_LOOK`) waits as many rounds of the
+        service's whole capacity (its contract's, or the bound), not of this
+        client's share. A look that goes too far costs one 429: spaced so, rare
+        looks cost the same part of the answers, under 1 in 200 for Driver2's
+        20, whether this client holds all of the service's capacity or one
+        share of several. Below where it held (a squeeze), looks keep to rounds
+        of the ceiling, to climb back quickly once the squeeze ends.
+        """
+        span = self.look_after * ceiling
+        if self.look_after >= LONGEST_LOOK and (self.top is None or ceiling >= self.top):
+            whole = self.max_in_flight if self.start_at is None else self.start_at
+            span = max(span, LONGEST_LOOK * whole)
+        return span
 
     def _overloaded(self, ticket: Ticket, busy: int) -> None:
         """A 429: the service took fewer than were in flight; stay just below, not at half."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 
 import attrs
 import httpx
@@ -18,7 +19,7 @@ from driver2_kp import (
     Timeouts,
     TransportError,
 )
-from driver2_kp._attempt import AttemptTimeouts, phase_of
+from driver2_kp._attempt import AlarmClock, AttemptTimeouts, phase_of
 from driver2_kp._gate import GateState, Slot, SyncGate
 from tests._clock import FakeClock
 from tests._contract import SETTINGS as CONTRACT_SETTINGS
@@ -59,6 +60,39 @@ def test_a_request_is_out_once_httpcore_asks_how_long_it_may_write() -> None:
     assert not timeouts.sent  # waiting for a connection, connecting: nothing went out
     assert timeouts["write"] == pytest.approx(5.0, abs=0.1)
     assert timeouts.sent
+
+
+def _clock_threads() -> int:
+    return sum(thread.name == "driver2-kp-deadline" for thread in threading.enumerate())
+
+
+def test_alarms_ring_in_time_order_on_one_thread_and_a_cancelled_one_never() -> None:
+    clock, last = AlarmClock(), threading.Event()
+    rung: list[str] = []
+    before = _clock_threads()
+    later = [clock.set(3600.0 + i, lambda: rung.append("never")) for i in range(300)]
+    cancelled = clock.set(0.0, lambda: rung.append("cancelled"))
+    clock.cancel(cancelled)
+    clock.set(0.05, lambda: rung.append("second"))  # set before the one that rings first
+    clock.set(0.0, lambda: rung.append("first"))
+    clock.set(0.1, last.set)
+    assert last.wait(HANG_GUARD)
+    assert rung == ["first", "second"]
+    assert _clock_threads() == before + 1  # 303 alarms, one thread
+    for alarm in later:  # swept out in bulk once most are cancelled
+        clock.cancel(alarm)
+    assert len(clock._alarms) < 300
+
+
+def test_an_alarm_that_fails_does_not_stop_the_others() -> None:
+    clock, rung = AlarmClock(), threading.Event()
+
+    def fails() -> None:
+        raise RuntimeError
+
+    clock.set(0.0, fails)
+    clock.set(0.0, rung.set)
+    assert rung.wait(HANG_GUARD)
 
 
 def test_a_ghost_keeps_its_place_until_the_request_could_have_ended() -> None:

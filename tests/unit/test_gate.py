@@ -289,6 +289,35 @@ def test_two_processes_on_one_client_id_learn_their_shares_in_a_round() -> None:
     assert max(totals) <= 22.0
 
 
+def test_four_processes_on_one_client_id_look_above_their_shares_as_rarely_as_one_alone() -> None:
+    clock = FakeClock(100.0)
+    gates = [GateState(32, start_at=20, clock=clock) for _ in range(4)]
+    for gate_ in gates:  # each gets its token first: the service's latency is known
+        ticket = gate_.start()
+        clock.now += 0.2
+        gate_.finish(ticket, Verdict.ANSWERED)
+    refused, answered = [], 0
+    for _ in range(200):
+        taken: list[tuple[GateState, Ticket]] = []
+        refused.append(0)
+        while any(gate_.in_flight < int(gate_.limit) for gate_ in gates):
+            for gate_ in (g for g in gates if g.in_flight < int(g.limit)):  # each in turn
+                ticket = gate_.start()
+                if len(taken) < 20:
+                    taken.append((gate_, ticket))
+                else:  # past the service's 20: a 429 comes back at once
+                    gate_.finish(ticket, Verdict.OVERLOADED)
+                    refused[-1] += 1
+        clock.now += 0.2
+        for gate_, ticket in taken:
+            gate_.finish(ticket, Verdict.ANSWERED)
+        answered += len(taken)
+    assert refused[0] == 4  # the paced first round: one 429 a process tells each its share
+    assert [gate_.limit for gate_ in gates] == [5.0] * 4
+    # Then a look above each share every 12 rounds of 20 answers (240), not of 5 (60).
+    assert sum(refused[1:]) / answered <= 1 / 200
+
+
 # --- down is not slow -----------------------------------------------------------------
 
 
