@@ -146,7 +146,11 @@ def test_without_anyone_found_every_block_is_searched_in_its_stages_order() -> N
         ),
         (
             SearchCriteria(last_name="Coderis", first_name="Thiemen", postcode="9000"),
-            {"firstName=Thiemen postcode=9000": [customer()]},
+            {"firstName=Thi postcode=9000": [customer()]},
+        ),
+        (
+            SearchCriteria(last_name="Coderis", first_name="Thiemin", postcode="9000"),
+            {"firstName=Thi postcode=9000": [customer()]},
         ),
         (
             SearchCriteria(last_name="Thiemen", first_name="Goderis", postcode="9000"),
@@ -157,7 +161,13 @@ def test_without_anyone_found_every_block_is_searched_in_its_stages_order() -> N
             {"name=God firstName=Thi": [customer()]},
         ),
     ],
-    ids=["a typo late in the last name", "a typo early in it", "names swapped", "a stale e-mail"],
+    ids=[
+        "a typo late in the last name",
+        "a typo early in it",
+        "a typo early in it and late in the first name",
+        "names swapped",
+        "a stale e-mail",
+    ],
 )
 def test_a_block_finds_the_customer_a_strict_search_would_miss(
     record: SearchCriteria, hits: Hits

@@ -152,6 +152,31 @@ def test_a_typo_in_a_first_name_still_agrees(typed: str, name: str) -> None:
     assert first_name_level(typed, name).level == "very similar"
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"), [("Brinaa", "Brianna"), ("Jordhau", "Jordan"), ("Tiemne", "Thiemen")]
+)
+def test_two_typos_in_a_first_name_of_five_letters_or_more_are_similar(
+    typed: str, name: str
+) -> None:
+    assert first_name_level(typed, name).level == "similar"
+
+
+@pytest.mark.parametrize(("typed", "name"), [("Anna", "Enne"), ("Ann", "Ian")])
+def test_two_typos_in_a_shorter_first_name_make_another_name(typed: str, name: str) -> None:
+    assert first_name_level(typed, name).level == "different"
+
+
+@pytest.mark.parametrize(("postcode", "plausible"), [("9000", True), ("3500", False)])
+def test_a_similar_first_name_is_carried_by_the_postcode_it_shares(
+    postcode: str, plausible: bool
+) -> None:
+    record = SearchCriteria(last_name="Goderis", first_name="Tiemne", postcode=postcode)
+    (found,) = rank(record, driver2_candidates(customer()))
+    assert "first_name similar 2 typos" in found.reasons
+    assert is_plausible(found) is plausible
+    assert (best_name(record, customer()) == "Thiemen") is plausible
+
+
 def test_an_initial_agrees_too_little_to_carry_the_households_evidence() -> None:
     record = MatchRecord(last_name="Goderis", first_name="T.", email=FAMILY_EMAIL, **HOME)
     (found,) = rank(record, driver2_candidates(customer()))

@@ -13,9 +13,9 @@ it was sent already):
 2. the last name's prefix with the postcode (no postcode: with the first name's
    prefix; neither: the last name alone);
 3. the e-mail, the phone, the mobile number, each alone; the prefixes of the
-   last and first name (a customer who moved); the first name with the postcode
-   and the last name's initial (a typo early in the last name); the prefixes of
-   the names swapped. The last two are left out once a candidate bears the last
+   last and first name (a customer who moved); the first name's prefix with the
+   postcode (a typo early in the last name), narrowed to the whole first name;
+   the prefixes of the names swapped. The last two are left out once a candidate bears the last
    name as typed: it is then neither misspelt nor swapped;
 4. on demand, the last name alone, and the postcode alone: how many customers
    share them, when the answer depends on how common they are
@@ -105,9 +105,9 @@ def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
             usual.append(_block(by_name, whole) if first is not None else _block(whole))
         if first is not None:
             if postcode is not None:  # a typo early in the last name
-                early = CustomerQuery(first_name=first, postcode=postcode)
-                initial = CustomerQuery(name=last[:1], first_name=first, postcode=postcode)
-                wider.append(_block(early, initial, misspelt=True))
+                early = CustomerQuery(first_name=_start(first), postcode=postcode)
+                whole_first = CustomerQuery(first_name=first, postcode=postcode)
+                wider.append(_block(early, whole_first, misspelt=True))
             swapped = CustomerQuery(name=_start(first), first_name=_start(last))
             whole_swapped = CustomerQuery(name=first, first_name=last)
             wider.append(_block(swapped, whole_swapped, misspelt=True))

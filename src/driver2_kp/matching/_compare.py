@@ -85,7 +85,9 @@ _MIN_STEM: Final = 3
 _SHORT_NAME: Final = 4
 """Letters from which a name with a letter replaced is a typo: Tom and Tim are two people."""
 _LONG_NAME: Final = 7
-"""Letters from which a name two typos off is still "similar"."""
+"""Letters from which a last name two typos off is still "similar"."""
+_LONG_FIRST_NAME: Final = 5
+"""Letters from which a first name two typos off is still "similar" (Brianna and Brinaa)."""
 
 
 @attrs.frozen
@@ -185,7 +187,7 @@ def _only_begins(given: str, found: str, typo_letters: int) -> bool:
     return many[: len(few)] != few
 
 
-def _by_typos(field: str, pairs: list[tuple[str, str]]) -> Compared:
+def _by_typos(field: str, pairs: list[tuple[str, str]], long: int = _LONG_NAME) -> Compared:
     """Two names a typo apart are "very similar", two typos apart (long names) "similar".
 
     Typos are counted as they are made: a letter added, dropped, replaced, or
@@ -198,7 +200,7 @@ def _by_typos(field: str, pairs: list[tuple[str, str]]) -> Compared:
         if edits == 1 and typo:
             return Compared(field, "very similar", "1 typo")
     for one, other in pairs:
-        if OSA.distance(one, other) == 2 and min(len(one), len(other)) >= _LONG_NAME:
+        if OSA.distance(one, other) == 2 and min(len(one), len(other)) >= long:
             return Compared(field, "similar", "2 typos")
     return Compared(field, "different")
 
@@ -259,7 +261,7 @@ def first_name_level(given: str, found: str) -> Compared:
         return Compared("first_name", "initial" if a[:1] == b[:1] else "different")
     if _gendered(a, b) or _only_begins(a, b, TYPO_LETTERS):
         return Compared("first_name", "different")
-    return _by_typos("first_name", [(a, b)])
+    return _by_typos("first_name", [(a, b)], _LONG_FIRST_NAME)
 
 
 def compare_names(last: str | None, first: str | None, found: Profile) -> list[Compared]:

@@ -84,7 +84,7 @@ WEIGHTS: Final[dict[str, dict[str, Weight]]] = {
     "first_name": {
         "equal": Weight(0.710, 0.00205, _ESTIMATED),
         "very similar": Weight(0.119, 0.00127, _ESTIMATED),
-        "similar": Weight(0.0005, 0.00024, _ESTIMATED),
+        "similar": Weight(0.0028, 0.00283, _ESTIMATED),
         "initial": Weight(0.02, 0.01, _NOT_SEEN),
         "different": Weight(0.169, 0.996, _ESTIMATED),
         "missing": Weight(0.02, 0.1, "m: a first name not kept; u: persons without one"),
