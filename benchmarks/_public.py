@@ -61,6 +61,7 @@ from .matching import (
     Outcome,
     Record,
     Tally,
+    given_figure,
     linkage,
     markdown,
     match_records,
@@ -389,7 +390,7 @@ def goals(sides: Sequence[Side]) -> list[tuple[str, str, bool]]:
     ours, *peers = (side.linkage for side in sides)
     recall = ours.recall
     against = [(peer.method.removeprefix("Splink >= "), peer.recall) for peer in peers]
-    strangers = _strangers(ours).given_share
+    strangers = _strangers(ours)
     return [
         (
             f"precision >= {percent(PRECISION_GOAL, 0)}",
@@ -406,8 +407,8 @@ def goals(sides: Sequence[Side]) -> list[tuple[str, str, bool]]:
         ),
         (
             f"strangers given a best <= {percent(STRANGERS_GOAL, 0)}",
-            percent(strangers),
-            strangers <= STRANGERS_GOAL,
+            given_figure(strangers),
+            strangers.given_share <= STRANGERS_GOAL,
         ),
         *request_goals(ours.overall),
     ]

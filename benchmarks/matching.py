@@ -698,6 +698,14 @@ def percent(share: float, decimals: int = 1) -> str:
     return f"{share:.{decimals}%}".replace("%", " %")
 
 
+def given_figure(tally: Tally) -> str:
+    """The share of ``tally``'s records given a best, to the hundredth, and the counts.
+
+    Next to a goal, ``"1.03 % (21 of 2029)"``: one decimal would show 1.0 % above a 1 % goal.
+    """
+    return f"{percent(tally.given_share, 2)} ({tally.given} of {tally.records})"
+
+
 def requests_cells(tally: Tally) -> list[str]:
     """The mean and most Driver2 requests of a record, or dashes where not counted."""
     mean, most = tally.mean_requests, tally.most_requests
@@ -762,12 +770,11 @@ def goals(linkage: Linkage) -> list[tuple[str, str, bool]]:
         ),
     ]
     if strangers is not None:
-        share = strangers.given_share
         found.append(
             (
                 f"strangers given a best <= {percent(STRANGERS_GOAL, 0)}",
-                percent(share),
-                share <= STRANGERS_GOAL,
+                given_figure(strangers),
+                strangers.given_share <= STRANGERS_GOAL,
             )
         )
     return found
