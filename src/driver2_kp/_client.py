@@ -281,6 +281,7 @@ class _Client:
             authorize=plan.authorize,
             step=plan.step,
             silence=None if patience is None else lambda: gate.silence(patience.since),
+            answers=lambda: gate.answers,
         )
 
     def _lease(self, slot: Slot, plan: _Plan) -> None:

@@ -247,6 +247,8 @@ class GateState:
     """Failures in a row (no answer in between)."""
     silent_since: float | None = None
     """Since when the service has answered nothing but failures; ``None`` while it answers."""
+    answers: int = 0
+    """How many answers the service has given (429s included): it is up while they grow."""
     probing: bool = False
     """Whether the service is taken as down: one probe at a time."""
     probe_at: float = 0.0
@@ -399,6 +401,7 @@ class GateState:
 
     def _heard(self) -> None:
         """The service answered (a 429 included): it is up."""
+        self.answers += 1
         self.failures = 0
         self.silent_since = None
         self._heard_at = self.clock()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from http import HTTPStatus
 from typing import Final, Generic, TypeAlias, TypeVar
 
@@ -396,6 +396,37 @@ def _authorized(
     return answer
 
 
+def _wait_out(
+    asked: float | None,
+    waits: Iterator[float],
+    left: float,
+    *,
+    outage: float | None,
+    answers: Callable[[], int] | None,
+    heard: int,
+) -> Generator[Sleep, Outcome, None]:
+    """Wait before the next attempt: the service's ``asked`` delay, else the next backoff.
+
+    A backoff longer than the time ``left`` is cut to half of it (one more try
+    fits), and no wait goes past the ``outage`` patience left. With ``answers``
+    (a 503's ``Retry-After``), only the next backoff is waited first: when the
+    service has given more than ``heard`` answers by then, it answered others
+    since the attempt went out, and the 503 was a gateway's noise, not an outage.
+    """
+    wait = asked if asked is not None else min(next(waits), left / 2)
+    if outage is not None:
+        wait = min(wait, outage)
+    if answers is not None:
+        early = min(next(waits), wait)
+        if early > 0:
+            yield Sleep(early)
+        if answers() > heard:
+            return
+        wait -= early
+    if wait > 0:
+        yield Sleep(wait)
+
+
 def call_flow(
     call: Call,
     *,
@@ -405,6 +436,7 @@ def call_flow(
     authorize: bool = False,
     step: str | None = None,
     silence: Callable[[], float] | None = None,
+    answers: Callable[[], int] | None = None,
 ) -> Flow:
     """Decide the attempts of one call; see the module docstring.
 
@@ -418,6 +450,13 @@ def call_flow(
     every call's outcomes); past ``timeouts.patience`` the call ends with
     `ServiceDownError`, and no backoff waits beyond it. The shell raises
     `Unanswered` when that patience ran out while it waited at the gate.
+
+    ``answers`` counts the answers the service has given any call (its gate
+    counts them). A 503's ``Retry-After`` says how long the service will be
+    away; when it answered other calls between the attempt going out and the
+    end of the backoff's first wait, it is not away, and the 503 was a
+    gateway's noise (R13): the call tries again then instead of waiting the
+    rest. A 429's ``Retry-After`` is always waited.
     """
     step = step or call.step
     attempts = 0
@@ -436,6 +475,7 @@ def call_flow(
         if deadline.left() <= 0:
             raise deadline_error(call, deadline, step=step, attempts=attempts, last=last) from last
         started = time.monotonic()
+        heard = answers() if answers is not None else 0  # answers given before it went out
         outcome = yield Send(timeouts.per_attempt, attempts + 1, token)
         if isinstance(outcome, Expired | Unanswered):  # the shell stopped waiting
             raise _stopped(
@@ -477,12 +517,11 @@ def call_flow(
                 call, deadline, step=step, attempts=attempts, last=error, retry_after=asked
             ) from error
         if retry.wait:
-            # A backoff longer than the time left is cut to half of it: one more try fits.
-            wait = asked if asked is not None else min(next(waits), left / 2)
-            if patience is not None and silent > 0:  # no wait past the outage patience
-                wait = min(wait, patience - silent)
-            if wait > 0:
-                yield Sleep(wait)
+            outage = patience - silent if patience is not None and silent > 0 else None
+            a_503 = asked is not None and not isinstance(error, RateLimitError)
+            yield from _wait_out(
+                asked, waits, left, outage=outage, answers=answers if a_503 else None, heard=heard
+            )
 
 
 Instruction: TypeAlias = Authorize | Send | Sleep

@@ -101,7 +101,9 @@ class RetryPolicy:
     ``Retry(timeout=...)`` does. Waits grow exponentially from ``initial_wait``
     (times 2 per retry, at most ``max_wait``) with full jitter: each wait is
     random between 0 and that value. A ``Retry-After`` from the server is waited
-    as given instead; one longer than the time left ends the call at once. All
+    as given instead; one longer than the time left ends the call at once. (A
+    503's is cut short when the service answers other calls during the first
+    backoff wait: a gateway's lone 503 is noise, not an outage.) All
     in seconds. ``attempts``, off by default, caps the tries (the first one
     included) below what the deadline allows.
 

@@ -496,7 +496,10 @@ def test_retry_after_is_waited_as_given(scene: Scene, waits: list[float], status
     with scene.driver2(retry=RetryPolicy()) as driver2:
         customer = driver2.get_customer(GODERIS)
     assert customer.customer_number == GODERIS
-    assert waits == [7.0]
+    # Nobody else was answered meanwhile: a 503's wait is the same, cut in two at the
+    # first backoff wait, where it looks whether the service answered others.
+    assert len(waits) == (1 if status == 429 else 2)
+    assert sum(waits) == pytest.approx(7.0)
 
 
 def test_a_retry_after_longer_than_the_time_left_ends_the_call_at_once(scene: Scene) -> None:

@@ -354,7 +354,10 @@ async def test_retry_after_is_waited_as_given(
     async with scene.async_kp(retry=RetryPolicy()) as kp:
         person = await kp.get_person(FIXED.goderis_kp_id)
     assert person.kp_id == FIXED.goderis_kp_id
-    assert waits == [4.0]
+    # Nobody else was answered meanwhile: a 503's wait is the same, cut in two at the
+    # first backoff wait, where it looks whether the service answered others.
+    assert len(waits) == (1 if status == 429 else 2)
+    assert sum(waits) == pytest.approx(4.0)
 
 
 async def test_a_retry_after_longer_than_the_time_left_ends_the_call_at_once(scene: Scene) -> None:

@@ -125,11 +125,13 @@ def drive(
     overslept: float = 0.0,
     tokens: Sequence[str | Driver2KPError] | None = None,
     silence: Callable[[], float] | None = None,
+    answers: Callable[[], int] | None = None,
 ) -> Run:
     """Run ``call_flow`` to its end: each attempt takes ``took`` seconds of the fake clock.
 
     With ``tokens``, the flow authorizes, and each `Authorize` gets the next one.
-    ``silence`` is what the gate would say of how long the service has not answered.
+    ``silence`` is what the gate would say of how long the service has not answered;
+    ``answers``, how many answers it has given any call.
     """
     clock = clock or FakeClock(1000.0)
     timeouts = timeouts or Timeouts()
@@ -142,8 +144,9 @@ def drive(
         retry=retry or RetryPolicy(),
         authorize=tokens is not None,
         silence=silence,
+        answers=answers,
     )
-    answers: Iterator[tuple[Outcome, float]] = iter(zip(outcomes, durations, strict=True))
+    outcomes_left: Iterator[tuple[Outcome, float]] = iter(zip(outcomes, durations, strict=True))
     given = iter(tokens or ())
     try:
         instruction = next(flow)
@@ -155,7 +158,7 @@ def drive(
             elif isinstance(instruction, Authorize):
                 instruction = flow.send(next(given))
             else:
-                answer = next(answers, None)
+                answer = next(outcomes_left, None)
                 assert answer is not None, "the flow asked for more attempts than given"
                 outcome, duration = answer
                 clock.advance(duration)
@@ -287,6 +290,40 @@ def test_retry_after_in_seconds_is_waited_as_given(code: int, seconds: str) -> N
     run = drive(GET, [status(code, retry_after=seconds), ok()])
     assert run.sleeps == [float(seconds)]
     assert run.response is not None
+
+
+def answered_by_others(clock: FakeClock, *, after: float | None) -> Callable[[], int]:
+    """The gate's count of answers: others are answered from ``after`` s on (``None``: never)."""
+    start = clock()
+    return lambda: int(after is not None and clock() - start >= after)
+
+
+@pytest.fixture
+def full_jitter_picks_its_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make backoff's full jitter always pick its ceiling: the first wait is ``initial_wait``."""
+    monkeypatch.setattr("backoff._jitter.random", SimpleNamespace(uniform=lambda a, b: b))
+
+
+@pytest.mark.usefixtures("full_jitter_picks_its_ceiling")
+@pytest.mark.parametrize(
+    ("others_answered_after", "sleeps"), [(0.2, [0.5]), (None, [0.5, 11.5])], ids=["noise", "away"]
+)
+def test_a_503s_retry_after_is_cut_short_when_the_service_answers_others(
+    others_answered_after: float | None, sleeps: list[float]
+) -> None:
+    clock = FakeClock(1000.0)
+    answers = answered_by_others(clock, after=others_answered_after)
+    outcomes = [status(503, retry_after="12"), ok()]
+    run = drive(GET, outcomes, clock=clock, retry=RetryPolicy(initial_wait=0.5), answers=answers)
+    assert run.sleeps == sleeps
+    assert run.response is not None
+
+
+def test_a_429s_retry_after_is_waited_whatever_the_service_answers_others() -> None:
+    clock = FakeClock(1000.0)
+    answers = answered_by_others(clock, after=0.0)
+    run = drive(GET, [status(429, retry_after="12"), ok()], clock=clock, answers=answers)
+    assert run.sleeps == [12.0]
 
 
 @pytest.mark.usefixtures("no_jitter_shrinks")

@@ -365,6 +365,14 @@ def test_the_gate_knows_since_when_the_service_has_not_answered() -> None:
     assert state.silence() == 0.0
 
 
+def test_the_gate_counts_the_answers_a_429_included_and_no_failure() -> None:
+    state, _ = gate(32, spaced=False)
+    verdicts = [Verdict.ANSWERED, Verdict.FAILED, Verdict.OVERLOADED, Verdict.UNKNOWN]
+    for ticket, verdict in zip(start(state, len(verdicts)), verdicts, strict=True):
+        state.finish(ticket, verdict)
+    assert state.answers == 2
+
+
 def test_a_waiter_out_of_patience_is_told_the_service_does_not_answer() -> None:
     state, clock = gate(32)
     patience = Patience(15.0, since=clock.now)
