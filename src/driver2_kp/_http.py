@@ -160,6 +160,17 @@ class Sleep:
     """Wait this many seconds before the next attempt."""
 
     seconds: float
+    retry_in: float | None = None
+    """The whole wait before the next attempt, when this sleep is only its first part.
+
+    A 503's ``Retry-After`` is waited in two parts: whether the rest is waited
+    depends on whether the service answered others meanwhile.
+    """
+
+    @property
+    def until_retry(self) -> float:
+        """Seconds until the next attempt at most: what progress reports show."""
+        return self.seconds if self.retry_in is None else self.retry_in
 
 
 Outcome: TypeAlias = httpx.Response | str | BaseException | None
@@ -419,7 +430,7 @@ def _wait_out(
     if answers is not None:
         early = min(next(waits), wait)
         if early > 0:
-            yield Sleep(early)
+            yield Sleep(early, retry_in=wait)
         if answers() > heard:
             return
         wait -= early

@@ -50,7 +50,11 @@ class Progress:
     time_left: float
     """Seconds before the lookup's deadline."""
     retry_in: float | None = None
-    """When waiting before a retry: how many seconds."""
+    """When waiting before a retry: how many seconds at most.
+
+    A 503's ``Retry-After`` is cut short when Driver2 answers other calls
+    meanwhile: the retry may then come sooner, and is told again.
+    """
 
     def __str__(self) -> str:
         doing = (
@@ -107,7 +111,7 @@ class Run:
                     attempt=attempt + 1,
                     elapsed=elapsed,
                     time_left=left,
-                    retry_in=instruction.seconds,
+                    retry_in=instruction.until_retry,
                 )
             report(progress)
 

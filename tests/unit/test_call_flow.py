@@ -319,6 +319,16 @@ def test_a_503s_retry_after_is_cut_short_when_the_service_answers_others(
     assert run.response is not None
 
 
+@pytest.mark.usefixtures("full_jitter_picks_its_ceiling")
+def test_a_503s_retry_after_waited_in_two_parts_is_told_as_one_countdown() -> None:
+    clock = FakeClock(1000.0)
+    answers = answered_by_others(clock, after=None)
+    outcomes = [status(503, retry_after="12"), ok()]
+    run = drive(GET, outcomes, clock=clock, retry=RetryPolicy(initial_wait=0.5), answers=answers)
+    told = [step.until_retry for step in run.steps if isinstance(step, Sleep)]
+    assert told == [12.0, 11.5]  # what a progress report shows: not "retry in 0.5 s", then 11.5
+
+
 def test_a_429s_retry_after_is_waited_whatever_the_service_answers_others() -> None:
     clock = FakeClock(1000.0)
     answers = answered_by_others(clock, after=0.0)
