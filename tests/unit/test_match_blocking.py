@@ -177,15 +177,48 @@ def test_r6_r7_kp_is_searched_as_the_kp_button_does_then_by_prefixes_then_by_the
     assert sent[0] == kp_query(record)
     assert sent[-1] == PersonQuery(last_name=record.last_name, kind=kind)
     prefixes = {name[:PREFIX] for name in (record.last_name, record.first_name) if name}
+    shortest = record.last_name[:2]  # a typo early in the last name: KP needs two letters
     assert len(sent) > 2
     for query in sent[1:-1]:
-        assert query.last_name in prefixes
+        assert query.last_name in prefixes or (query.last_name, query.postcode) == (
+            shortest,
+            record.postcode,
+        )
         assert query.first_name is None or query.first_name in prefixes
         assert query.postcode in {None, record.postcode}
     assert PersonQuery(last_name="God", postcode="9000", kind=kind) in [
         attrs.evolve(query, first_name=None) for query in sent
     ]  # a typo late in the name, at the same place
     assert all(query.kind is kind for query in sent)  # R6
+
+
+@pytest.mark.parametrize(
+    ("typed", "finding"),
+    [
+        ("Goedris", ["Go"]),  # the third letter mistyped: its first two letters find Goderis
+        ("Gosderis", ["Go"]),
+        ("Gdoeris", []),  # the second: no start of it does
+    ],
+)
+def test_kp_searches_a_last_name_typed_wrong_early_by_its_first_two_letters(
+    typed: str, finding: list[str]
+) -> None:
+    record = SearchCriteria(last_name=typed, first_name="Thiemen", postcode="9000")
+    sent = kp_queries(kp_blocks(record))
+    finds_goderis = [
+        q for q in sent if q.last_name != typed and "goderis".startswith(q.last_name.lower())
+    ]
+    assert [q.last_name for q in finds_goderis] == finding
+    for query in finds_goderis:
+        assert (query.first_name, query.postcode) == ("Thi", "9000")
+
+
+def test_kps_two_letter_search_is_left_out_without_a_first_name_or_postcode() -> None:
+    for record in (
+        SearchCriteria(last_name="Goedris", postcode="9000"),
+        SearchCriteria(last_name="Goedris", first_name="Thiemen"),
+    ):
+        assert all(len(q.last_name) != 2 for q in kp_queries(kp_blocks(record)))
 
 
 def test_a_one_letter_first_name_is_never_kps_last_name() -> None:
