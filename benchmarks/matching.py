@@ -30,7 +30,9 @@ Strangers make a third of the records at least. All are matched with
 - recall: the share of all records whose right best is named;
 - the share given a best, for those that have no right one;
 - the Driver2 requests a record cost (mean and max), as each match counts them
-  (the goal of 3 a record on average is the public run's; here it is shown).
+  (the goal of 3 a record on average is the public run's; here it is shown),
+  and the KP requests (mean): KP is searched when Driver2 holds nobody
+  plausible.
 
 Every run is the same (seeded), and takes well under two minutes. Traffic goes
 only to the sandboxes it starts on 127.0.0.1.
@@ -427,6 +429,8 @@ class Outcome:
     driver2_requests: int | None = None
     """The Driver2 requests it cost, where the method counts them."""
     error: str | None = None
+    kp_requests: int | None = None
+    """The KP requests it cost, where the method counts them."""
 
 
 @attrs.frozen
@@ -441,6 +445,8 @@ class Tally:
     """Records that failed (counted among ``no_best`` too)."""
     requests: tuple[int, ...]
     """The Driver2 requests of each record; empty where they are not counted."""
+    kp_requests: tuple[int, ...] = ()
+    """The KP requests of each record; empty where they are not counted."""
 
     @property
     def label(self) -> str:
@@ -482,6 +488,11 @@ class Tally:
         """Driver2 requests of the costliest record; ``None`` where they are not counted."""
         return max(self.requests) if self.requests else None
 
+    @property
+    def mean_kp_requests(self) -> float | None:
+        """KP requests a record, on average; ``None`` where they are not counted."""
+        return statistics.fmean(self.kp_requests) if self.kp_requests else None
+
 
 @attrs.frozen
 class Linkage:
@@ -503,6 +514,7 @@ class Linkage:
             sum(t.no_best for t in self.tallies),
             sum(t.errors for t in self.tallies),
             tuple(n for t in self.tallies for n in t.requests),
+            tuple(n for t in self.tallies for n in t.kp_requests),
         )
 
     def of(self, category: Category) -> Tally | None:
@@ -533,6 +545,7 @@ def linkage(
         right = sum(o.best is not None and o.best in (r.truth, r.also) for r, o in pairs)
         named = sum(o.best is not None for _, o in pairs)
         requests = tuple(o.driver2_requests for _, o in pairs if o.driver2_requests is not None)
+        kp_requests = tuple(o.kp_requests for _, o in pairs if o.kp_requests is not None)
         tallies.append(
             Tally(
                 category,
@@ -541,6 +554,7 @@ def linkage(
                 no_best=len(pairs) - named,
                 errors=sum(o.error is not None for _, o in pairs),
                 requests=requests,
+                kp_requests=kp_requests,
             )
         )
     return Linkage(method, seconds, tuple(tallies))
@@ -589,7 +603,9 @@ def match_records(
     if differ:  # the cache did not answer, and a second match gave another best
         print(f"warning: {differ} records' best differs between match_frame and match_many")
     outcomes = [
-        Outcome(best, None if count is None else count[1], error)
+        Outcome(
+            best, None if count is None else count[1], error, None if count is None else count[2]
+        )
         for best, count, error in zip(bests, counted, errors, strict=True)
     ]
     return outcomes, seconds
@@ -597,8 +613,8 @@ def match_records(
 
 def _requests(
     lookup: CustomerLookup, records: Sequence[Record], *, address: bool
-) -> list[tuple[str | None, int] | None]:
-    """Each record's best and Driver2 requests, from ``match_many``; ``None`` for a failed one."""
+) -> list[tuple[str | None, int, int] | None]:
+    """Each record's best, Driver2 and KP requests (``match_many``); ``None`` for a failed one."""
     criteria: list[MatchRecord | None] = []
     for record in records:
         try:
@@ -607,7 +623,7 @@ def _requests(
             criteria.append(None)  # match_frame gave it its error, and matched nothing
     valid = [c for c in criteria if c is not None]
     items = iter(lookup.match_many(valid, ordered=True))
-    counted: list[tuple[str | None, int] | None] = []
+    counted: list[tuple[str | None, int, int] | None] = []
     for given in criteria:
         item = None if given is None else next(items)
         if item is None or item.result is None:
@@ -615,7 +631,7 @@ def _requests(
             continue
         best = item.result.best
         key = None if best is None else _named(best.driver2_number, best.kp_id)
-        counted.append((key, item.result.driver2_requests))
+        counted.append((key, item.result.driver2_requests, item.result.kp_requests))
     return counted
 
 
@@ -723,6 +739,7 @@ _HEAD: Final = (
     "given a best",
     "Driver2 requests: mean",
     "max",
+    "KP requests: mean",
 )
 _WITHOUT_TRUTH: Final = frozenset({Category.STRANGERS, Category.HOUSEHOLDS, Category.COMPANIES})
 
@@ -739,6 +756,7 @@ def _row(tally: Tally) -> list[str]:
         "-" if truthless or tally.category is None else percent(tally.recall),
         f"{percent(tally.given_share)} ({tally.given})",
         *requests_cells(tally),
+        "-" if tally.mean_kp_requests is None else f"{tally.mean_kp_requests:.2f}",
     ]
 
 
