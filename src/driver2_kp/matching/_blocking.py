@@ -22,9 +22,9 @@ it was sent already):
    (`census_blocks`).
 
 KP's, when Driver2 holds nobody who plausibly is the record's (R5-R7): the
-criteria KP takes, as the KP button sends them; then the prefixes of the names
-with the postcode, the last name's first two letters with the first name's
-prefix and the postcode (KP needs a last name: a typo early in it), the
+criteria KP takes, as the KP button sends them; then the last name's first
+two letters with the first name's prefix and the postcode (KP needs a last
+name: a typo early or late in it; narrowed to the names' prefixes), the
 prefixes without the postcode, and the last name alone; a first name given
 keeps KP to private persons (R6).
 """
@@ -136,19 +136,19 @@ def census_blocks(record: SearchCriteria) -> dict[str, Block]:
 def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     """The KP searches of a match (R5-R7): one a stage, the criteria KP takes first.
 
-    Then, as Driver2's, the names' prefixes with the postcode (a typo late in
-    the last name); the last name's first two letters with the first name's
-    prefix and the postcode (a typo early in the last name: KP needs a last
-    name, so Driver2's search by the first name and postcode alone is not
-    possible there); the names' prefixes without it (moved), swapped, and the
-    last name alone. A first name given keeps every one of them to private
-    persons (R6).
+    Then the last name's first two letters with the first name's prefix and
+    the postcode: a typo late in the last name, or early (KP needs a last name,
+    so Driver2's search by the first name and postcode alone cannot be sent);
+    when it finds more than a page, the last name's prefix instead. Then, as
+    Driver2's, the names' prefixes without the postcode (moved), swapped, and
+    the last name alone. Without a first name or a postcode, the names'
+    prefixes (with the postcode, if any) take the two letters' place. A first
+    name given keeps every one of them to private persons (R6).
 
     >>> stages = kp_blocks(SearchCriteria(last_name="Peeters", first_name="Ann", postcode="2000"))
     >>> for [block] in stages:
     ...     print(block.query.last_name, block.query.first_name, block.query.postcode)
     Peeters Ann 2000
-    Pee Ann 2000
     Pe Ann 2000
     Pee Ann None
     Ann Pee None
@@ -165,11 +165,12 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     stages = [[Block(first)], [Block(typo)]]
     shortest = last[:_KP_SHORTEST].rstrip()
     if start is not None and first.postcode is not None and len(shortest) == _KP_SHORTEST:
-        # A typo early in the last name: KP needs one, so its shortest start.
+        # KP needs a last name: its shortest start finds a typo early in it too, and
+        # everyone the longer start finds, which it sends instead when it finds too many.
         early = PersonQuery(
             last_name=shortest, first_name=start, postcode=first.postcode, kind=kind
         )
-        stages.append([_block(early, misspelt=True)])
+        stages[1] = [_block(early, typo)]
     stages.append([Block(moved)])
     if given is not None and len(_start(given)) >= _KP_SHORTEST:  # swapped, if KP can search it
         swapped = PersonQuery(last_name=_start(given), first_name=_start(last), kind=kind)
