@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from driver2_kp import CriteriaError, CustomerQuery, PersonKind, PersonQuery
 from driver2_kp._criteria import MatchRecord, SearchCriteria
 from driver2_kp._rules import driver2_query, kp_query, kp_skip_reason
-from driver2_kp.matching._blocking import PREFIX, Block, census_blocks, driver2_blocks, kp_blocks
+from driver2_kp.matching._blocking import (
+    PREFIX,
+    SHORT_PREFIX,
+    Block,
+    census_blocks,
+    driver2_blocks,
+    kp_blocks,
+)
 from tests.unit._matching import EVERY_CRITERION, GODERIS, UNBLOCKABLE, VAT, records
 
 
@@ -57,7 +64,7 @@ def test_every_criterion_is_blocked_on_keys_first_then_the_names_prefix_then_wid
         [
             ("email=thiemen.goderis@example.be", None),
             ("phone=0475123456", None),
-            ("name=God first_name=Thi", "name=Goderis first_name=Thiemen"),
+            ("name=Go first_name=Thi", "name=Goderis first_name=Thiemen"),  # moved: 2 letters
             ("first_name=Thi postcode=9000", "first_name=Thiemen postcode=9000"),
             ("name=Thi first_name=God", "name=Thiemen first_name=Goderis"),
         ],
@@ -86,7 +93,7 @@ def test_every_criterion_is_blocked_on_keys_first_then_the_names_prefix_then_wid
             [
                 [("name=Dam postcode=9000", None)],
                 [
-                    ("name=Dam first_name=Jo", None),
+                    ("name=Da first_name=Jo", "name=Dam first_name=Jo"),
                     ("first_name=Jo postcode=9000", None),
                     ("name=Jo first_name=Dam", None),
                 ],
@@ -123,7 +130,8 @@ def test_a_name_search_sends_a_prefix_and_its_narrower_search_the_whole_name() -
     record = SearchCriteria(last_name=last, first_name=first, postcode="2000")
     blocks = driver2_blocks(record)
     sent, narrower = driver2_queries(blocks), driver2_queries(blocks, narrower=True)
-    assert {query.name for query in sent} == {last[:PREFIX], first[:PREFIX], None}
+    moved = last[:SHORT_PREFIX]  # a customer who moved: a typo in the third letter too
+    assert {query.name for query in sent} == {last[:PREFIX], moved, first[:PREFIX], None}
     assert {query.first_name for query in sent} == {first[:PREFIX], last[:PREFIX], None}
     assert len(narrower) == len(sent)  # every search here has one
     assert {query.name for query in narrower} == {last, first, None}

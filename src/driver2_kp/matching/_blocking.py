@@ -12,8 +12,9 @@ it was sent already):
 1. the VAT number alone; the customer number alone;
 2. the last name's prefix with the postcode (no postcode: with the first name's
    prefix; neither: the last name alone);
-3. the e-mail, the phone, the mobile number, each alone; the prefixes of the
-   last and first name (a customer who moved); the first name's prefix with the
+3. the e-mail, the phone, the mobile number, each alone; the last name's first
+   two letters with the first name's prefix (a customer who moved, even with a
+   typo in the third letter of the last name); the first name's prefix with the
    postcode (a typo early in the last name), narrowed to the whole first name;
    the prefixes of the names swapped. The last two are left out once a candidate bears the last
    name as typed: it is then neither misspelt nor swapped;
@@ -45,6 +46,8 @@ _KP_SHORTEST: Final = 2
 """KP refuses a last name shorter than this (``NACHNAME_FEHLT``)."""
 PREFIX: Final = 3
 """Letters of a name that a blocking search sends: Driver2 and KP find every name they begin."""
+SHORT_PREFIX: Final = 2
+"""Letters of the last name the search for a customer who moved sends: a typo in its third too."""
 
 Q = TypeVar("Q", CustomerQuery, PersonQuery)
 
@@ -60,9 +63,9 @@ class Block:
     """Whether it looks for a misspelt or swapped last name: left out once it is found as typed."""
 
 
-def _start(name: str) -> str:
+def _start(name: str, letters: int = PREFIX) -> str:
     # Stripped as the wire strips it ("Van Dam"[:3] is "Van"): two blocks never ask the same.
-    return name[:PREFIX].rstrip()
+    return name[:letters].rstrip()
 
 
 def _kp_start(name: str) -> str:
@@ -102,7 +105,8 @@ def driver2_blocks(record: SearchCriteria) -> list[list[Block]]:
                 )
             )
             if first is not None:  # moved
-                wider.append(_block(by_name, whole))
+                moved = CustomerQuery(name=_start(last, SHORT_PREFIX), first_name=_start(first))
+                wider.append(_block(moved, whole))
         else:
             usual.append(_block(by_name, whole) if first is not None else _block(whole))
         if first is not None:
@@ -163,7 +167,7 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
     )
     moved = PersonQuery(last_name=_kp_start(last), first_name=start, kind=kind)
     stages = [[Block(first)], [Block(typo)]]
-    shortest = last[:_KP_SHORTEST].rstrip()
+    shortest = _start(last, _KP_SHORTEST)
     if start is not None and first.postcode is not None and len(shortest) == _KP_SHORTEST:
         # KP needs a last name: its shortest start finds a typo early in it too, and
         # everyone the longer start finds, which it sends instead when it finds too many.

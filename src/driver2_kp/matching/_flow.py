@@ -90,7 +90,7 @@ def match_flow(
     for block in _each(blocks):
         if union.spent(block.query):
             break
-        if block.for_a_misspelt_name and union.bears_the_last_name():
+        if union.needless(block):
             continue
         yield from _search(union, block)
         state = yield from _settled(union)
@@ -105,7 +105,7 @@ def match_flow(
     for block in _each(kp_blocks(criteria)):
         if union.spent(block.query):
             break
-        if block.for_a_misspelt_name and union.bears_the_last_name():
+        if union.needless(block):
             continue
         try:
             yield from _search(union, block)
@@ -210,6 +210,16 @@ class _Union:
         if isinstance(query, CustomerQuery):
             return self.driver2_requests >= MOST_DRIVER2_REQUESTS
         return self.kp_requests >= MOST_KP_REQUESTS
+
+    def needless(self, block: Block) -> bool:
+        """Whether ``block`` need not be sent.
+
+        It was sent already, as an earlier block's narrower search; or it looks
+        for a misspelt or swapped last name, and a candidate bears it as typed.
+        """
+        if block.query in self.sent:
+            return True
+        return block.for_a_misspelt_name and self.bears_the_last_name()
 
     def bears_the_last_name(self) -> bool:
         """Whether a candidate found bears the record's last name as typed (folded)."""
