@@ -25,7 +25,11 @@ signals that mean it:
 The first round after the gate learns the service's latency is *paced*: its
 requests go out spread over half that latency, so that processes sharing the
 service's budget learn so from a few 429s rather than a whole round's; a 429
-in that round is a share, not a squeeze, and is not climbed back from.
+in that round is a share, not a squeeze, and is not climbed back from. A
+process refused in that round to a share under an eighth of the service's
+capacity (`SMALL_SHARE`) arrived late: others held the places. While its share
+stays that small, it looks above every `LATE_LOOK_EVERY` latencies and climbs
+on while its looks hold, to take the places the others leave when done.
 
 An isolated 5xx or dropped connection is noise: it is retried by its caller and
 cuts nothing. While the limit is in use and none of those signals shows, it
@@ -99,6 +103,16 @@ FIRST_LOOK: Final = 1.0
 """Rounds at a newly learned ceiling before one request looks above it."""
 LONGEST_LOOK: Final = 12.0
 """The most rounds between two looks above a ceiling (rounds of the service's whole capacity)."""
+SMALL_SHARE: Final = 1 / 8
+"""The part of the service's capacity under which a late arrival's share is looked above often.
+
+A process that starts after others have taken the service's places learns a
+share of 1 or 2 in its paced first round, and would keep it after they are
+done. Under this share the limit looks above its ceiling every
+`LATE_LOOK_EVERY` latencies, and climbs on while its looks hold.
+"""
+LATE_LOOK_EVERY: Final = 12.0
+"""Latencies between two looks above a late arrival's small share (`SMALL_SHARE`)."""
 FIRST_PROBE_WAIT: Final = 0.25
 LONGEST_PROBE_WAIT: Final = 4.0
 _WAITING: Final = "for a free slot at the gate"
@@ -277,6 +291,10 @@ class GateState:
     _next_start: float = -math.inf
     _looked_at: float = -math.inf
     """When the latest look above the ceiling began."""
+    late: bool = False
+    """Whether the ceiling is a late arrival's small share (`SMALL_SHARE`)."""
+    _counted_from: float = -math.inf
+    """When the wait for the next look above a late arrival's share began."""
     _squeeze: float = -math.inf
     """When the current overshoot's first 429 came."""
     _peak: int = 0
@@ -441,13 +459,14 @@ class GateState:
                 # A round above where it was, and no 429: the look held.
                 self.looking = False
                 self.top = max(self.top or 0.0, self.ceiling)
-                if self.ceiling < self.top:  # climbing back: look further, sooner
+                if self.ceiling < self.top or self.late:  # climbing: look further, sooner
                     self.look_after = FIRST_LOOK
                     self.rise = min(self.rise * 2, max(self.ceiling / 2, 1.0))
                 else:  # where it held before: above it, rarely
                     self.look_after, self.rise = LONGEST_LOOK, 1.0
-            if self.at_ceiling >= self._look_span(self.ceiling):
+            if self.at_ceiling >= self._look_span(self.ceiling) or self._late_look_due(now):
                 self.at_ceiling = 0
+                self._counted_from = now
                 self._looked_at = now
                 self.looking = True
                 raised = self.ceiling + self.rise
@@ -472,9 +491,20 @@ class GateState:
         """
         span = self.look_after * ceiling
         if self.look_after >= LONGEST_LOOK and (self.top is None or ceiling >= self.top):
-            whole = self.max_in_flight if self.start_at is None else self.start_at
-            span = max(span, LONGEST_LOOK * whole)
+            span = max(span, LONGEST_LOOK * self._whole)
         return span
+
+    @property
+    def _whole(self) -> int:
+        """The service's whole capacity: its contract's, or the bound."""
+        return self.max_in_flight if self.start_at is None else self.start_at
+
+    def _late_look_due(self, now: float) -> bool:
+        """Whether a late arrival's share has gone `LATE_LOOK_EVERY` latencies without a look."""
+        usual = self.latencies.usual
+        return (
+            self.late and usual is not None and now - self._counted_from >= LATE_LOOK_EVERY * usual
+        )
 
     def _overloaded(self, ticket: Ticket, busy: int) -> None:
         """A 429: the service took fewer than were in flight; stay just below, not at half."""
@@ -496,6 +526,9 @@ class GateState:
         self.ceiling = ceiling if self.ceiling is None else min(self.ceiling, ceiling)
         if self._shared:  # its share, not a squeeze to climb back from
             self.top = self.ceiling
+        # Refused in the first round, to a small share: others held the places already.
+        self.late = self.ceiling <= SMALL_SHARE * self._whole and (self._shared or self.late)
+        self._counted_from = now
         self.limit = self.threshold = min(self.limit, self.ceiling)
         self.at_ceiling = 0
         self.last_cut = now

@@ -318,6 +318,55 @@ def test_four_processes_on_one_client_id_look_above_their_shares_as_rarely_as_on
     assert sum(refused[1:]) / answered <= 1 / 200
 
 
+def test_a_process_that_came_late_takes_the_places_the_others_leave_within_rounds() -> None:
+    clock = FakeClock(100.0)
+    early = [GateState(32, start_at=20, clock=clock) for _ in range(3)]
+    late = GateState(32, start_at=20, clock=clock)
+    for gate_ in [*early, late]:  # each gets its token first: the service's latency is known
+        ticket = gate_.start()
+        clock.now += 0.2
+        gate_.finish(ticket, Verdict.ANSWERED)
+
+    def round_(gates: list[GateState]) -> None:
+        """One latency: the others fill in turn, the late one after them; the service takes 20."""
+        taken: list[tuple[GateState, Ticket]] = []
+
+        def send(gate_: GateState) -> None:
+            ticket = gate_.start()
+            if len(taken) < 20:
+                taken.append((gate_, ticket))
+            else:  # past the service's 20: a 429 comes back at once
+                gate_.finish(ticket, Verdict.OVERLOADED)
+
+        def wants(gate_: GateState) -> bool:  # a place under its limit, and sends left
+            return gate_.in_flight < int(gate_.limit) and sends[id(gate_)] > 0
+
+        sends = {id(g): int(g.limit) for g in gates}  # a refused request is not resent at once
+        others = [g for g in gates if g is not late]
+        while any(wants(g) for g in others):
+            for gate_ in (g for g in others if wants(g)):
+                sends[id(gate_)] -= 1
+                send(gate_)
+        while late in gates and wants(late):
+            sends[id(late)] -= 1
+            send(late)
+        clock.now += 0.2
+        for gate_, ticket in taken:
+            gate_.finish(ticket, Verdict.ANSWERED)
+
+    for _ in range(20):  # the others share the service
+        round_(early)
+    for _ in range(48):  # the late one finds them there: every place is taken
+        round_([*early, late])
+    assert late.ceiling is not None
+    assert late.ceiling <= 2.0  # a late arrival's share
+    rounds = 0
+    while late.limit < 18.0 and rounds < 240:  # the others are done
+        round_([late])
+        rounds += 1
+    assert rounds <= 30  # before: 240 answers at its share of 1 before its first look
+
+
 # --- down is not slow -----------------------------------------------------------------
 
 
