@@ -293,8 +293,6 @@ class GateState:
     """When the latest look above the ceiling began."""
     late: bool = False
     """Whether the ceiling is a late arrival's small share (`SMALL_SHARE`)."""
-    _counted_from: float = -math.inf
-    """When the wait for the next look above a late arrival's share began."""
     _squeeze: float = -math.inf
     """When the current overshoot's first 429 came."""
     _peak: int = 0
@@ -466,7 +464,6 @@ class GateState:
                     self.look_after, self.rise = LONGEST_LOOK, 1.0
             if self.at_ceiling >= self._look_span(self.ceiling) or self._late_look_due(now):
                 self.at_ceiling = 0
-                self._counted_from = now
                 self._looked_at = now
                 self.looking = True
                 raised = self.ceiling + self.rise
@@ -500,11 +497,10 @@ class GateState:
         return self.max_in_flight if self.start_at is None else self.start_at
 
     def _late_look_due(self, now: float) -> bool:
-        """Whether a late arrival's share has gone `LATE_LOOK_EVERY` latencies without a look."""
+        """Whether a late share went `LATE_LOOK_EVERY` latencies without a look or a cut."""
         usual = self.latencies.usual
-        return (
-            self.late and usual is not None and now - self._counted_from >= LATE_LOOK_EVERY * usual
-        )
+        since = max(self._looked_at, self.last_cut)
+        return self.late and usual is not None and now - since >= LATE_LOOK_EVERY * usual
 
     def _overloaded(self, ticket: Ticket, busy: int) -> None:
         """A 429: the service took fewer than were in flight; stay just below, not at half."""
@@ -528,7 +524,6 @@ class GateState:
             self.top = self.ceiling
         # Refused in the first round, to a small share: others held the places already.
         self.late = self.ceiling <= SMALL_SHARE * self._whole and (self._shared or self.late)
-        self._counted_from = now
         self.limit = self.threshold = min(self.limit, self.ceiling)
         self.at_ceiling = 0
         self.last_cut = now

@@ -166,16 +166,16 @@ def kp_blocks(record: SearchCriteria) -> list[list[Block]]:
         last_name=_kp_start(last), first_name=start, postcode=first.postcode, kind=kind
     )
     moved = PersonQuery(last_name=_kp_start(last), first_name=start, kind=kind)
-    stages = [[Block(first)], [Block(typo)]]
     shortest = _start(last, _KP_SHORTEST)
+    typo_block = Block(typo)
     if start is not None and first.postcode is not None and len(shortest) == _KP_SHORTEST:
         # KP needs a last name: its shortest start finds a typo early in it too, and
         # everyone the longer start finds, which it sends instead when it finds too many.
         early = PersonQuery(
             last_name=shortest, first_name=start, postcode=first.postcode, kind=kind
         )
-        stages[1] = [_block(early, typo)]
-    stages.append([Block(moved)])
+        typo_block = _block(early, typo)
+    stages = [[Block(first)], [typo_block], [Block(moved)]]
     if given is not None and len(_start(given)) >= _KP_SHORTEST:  # swapped, if KP can search it
         swapped = PersonQuery(last_name=_start(given), first_name=_start(last), kind=kind)
         stages.append([_block(swapped, misspelt=True)])
