@@ -39,6 +39,7 @@ import asyncio
 import importlib
 import multiprocessing
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -59,6 +60,9 @@ from driver2_kp import (
     Timeouts,
 )
 from driver2_kp.sandbox import FIXED, LoggedRequest, Sandbox
+
+if not __package__:  # run as ``python benchmarks/gate.py``: its package is one folder up
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SEARCHES = 400
 LATENCY = 0.2
@@ -363,7 +367,7 @@ def main() -> None:
             f"{back} (goal <= {RECOVERY_GOAL}); failed: {squeeze.failed}"
         )
         drawn = weather(sandbox)
-        from ._plot import plot_gate  # noqa: PLC0415 - matplotlib only when drawing
+        from benchmarks._plot import plot_gate  # noqa: PLC0415 - matplotlib only when drawing
 
         plot_gate(plot_path, drawn.limits, WEATHER, CAPACITY)
         print(f"  the gate through a squeeze and a fault burst: {plot_path}")

@@ -382,7 +382,7 @@ class SyncClient(_Client):
         def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            slot = self._gate.acquire(plan.deadline, plan.patience)
+            slot = self._gate.acquire(plan.deadline, plan.patience, retry=instruction.attempt > 1)
             with (
                 self._leased(slot, plan),
                 _Attempt(plan, slot, instruction, self._http, self._gate) as attempt,
@@ -483,7 +483,9 @@ class AsyncClient(_Client):
         async def send(instruction: Send) -> httpx.Response:
             if self._http.is_closed:
                 raise _closed(plan.call)
-            slot = await self._gate.acquire(plan.deadline, plan.patience)
+            slot = await self._gate.acquire(
+                plan.deadline, plan.patience, retry=instruction.attempt > 1
+            )
             async with self._leased(slot, plan):
                 return await self._attempt(plan, slot, instruction)
 

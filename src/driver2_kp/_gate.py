@@ -43,7 +43,9 @@ circuit breaker's half-open state does. The first answer ends it. While it
 lasts the gate knows since when the service has not answered (`silence`):
 callers with an outage patience are told `Unanswered` once it has run out.
 
-Callers beyond the limit queue in arrival order, each within its own deadline.
+Callers beyond the limit queue in arrival order, each within its own deadline;
+a retry goes ahead of first attempts (behind earlier retries): its call has
+queued once already, and a bulk run may have queued dozens since.
 A request its caller gave up on after it went out leaves a *ghost*: Driver2 may
 still be working on it, so its place stays taken for as long as Driver2 could
 still be working on it, judged from the latencies it showed (`ghost_span`). A
@@ -305,6 +307,8 @@ class GateState:
     _ghosts: list[float] = attrs.field(factory=list, repr=False)
     """When each request given up on after it went out stops counting (a heap)."""
     _queue: deque[object] = attrs.field(factory=deque, repr=False)
+    _retries: set[object] = attrs.field(factory=set, repr=False)
+    """The queued waiters that retry: they stand at the head of the queue, in their order."""
 
     def __attrs_post_init__(self) -> None:
         # Start below the bound and grow from there: a cold start never sends
@@ -316,13 +320,22 @@ class GateState:
 
     # --- the queue: first come, first served --------------------------------------
 
-    def join(self, waiter: object) -> None:
-        """Queue ``waiter`` behind those already waiting."""
-        self._queue.append(waiter)
+    def join(self, waiter: object, *, retry: bool = False) -> None:
+        """Queue ``waiter`` behind those already waiting; a ``retry`` behind earlier retries only.
+
+        A retry's call queued for its first attempt already: sent to the back
+        again, a failure (a gateway's noise) would cost it the whole queue twice.
+        """
+        if retry:
+            self._queue.insert(len(self._retries), waiter)
+            self._retries.add(waiter)
+        else:
+            self._queue.append(waiter)
 
     def leave(self, waiter: object) -> None:
         """Take ``waiter`` out of the queue: it starts, or gave up."""
         self._queue.remove(waiter)
+        self._retries.discard(waiter)
 
     def turn(self, waiter: object) -> float:
         """Seconds until ``waiter`` may start: 0 now, ``inf`` when a request must end first."""
@@ -563,14 +576,17 @@ class SyncGate:
         self.state = state
         self._changed = threading.Condition()
 
-    def acquire(self, deadline: Deadline, patience: Patience | None = None) -> Slot:
+    def acquire(
+        self, deadline: Deadline, patience: Patience | None = None, *, retry: bool = False
+    ) -> Slot:
         """Wait for this caller's turn, then take a place in flight.
 
         `Expired` if none came in time; `Unanswered` once ``patience`` ran out.
+        A ``retry`` (not its call's first attempt) queues ahead of first attempts.
         """
         me = object()
         with self._changed:
-            self.state.join(me)
+            self.state.join(me, retry=retry)
             try:
                 while (pause := self.state.pause(me, deadline, patience)) > 0:
                     self._changed.wait(pause)
@@ -599,10 +615,12 @@ class AsyncGate:
                 waker.set_result(None)
         self._wakers.clear()
 
-    async def acquire(self, deadline: Deadline, patience: Patience | None = None) -> Slot:
+    async def acquire(
+        self, deadline: Deadline, patience: Patience | None = None, *, retry: bool = False
+    ) -> Slot:
         """Wait for this task's turn, then take a place in flight: see `SyncGate.acquire`."""
         me = object()
-        self.state.join(me)
+        self.state.join(me, retry=retry)
         try:
             while (pause := self.state.pause(me, deadline, patience)) > 0:
                 waker = asyncio.get_running_loop().create_future()

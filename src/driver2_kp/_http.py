@@ -205,6 +205,15 @@ _MAYBE_SENT: Final = (
 _TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
 # The request itself could not be made (a header a setting put in, a URL): nothing left.
 _NEVER_SENT: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
+NOISE_RETRIES: Final = 2
+"""A call's failures, at most, that do not make its backoff waits grow because they were noise.
+
+A failure is noise when the service answered other calls meanwhile (see
+`call_flow`): it is up (R13). Waits grow with a call's failures so as not to
+press a struggling service; noise says it does not struggle, so it is waited
+the backoff's first wait. Beyond these, a request that fails again and again
+backs off as usual, even while others are answered.
+"""
 
 
 def _reason(status: int) -> str:
@@ -407,6 +416,30 @@ def _authorized(
     return answer
 
 
+def _cause(outcome: Outcome, error: Driver2KPError) -> BaseException | None:
+    """What ``error`` was raised from: the exception the attempt ended in, if not itself."""
+    return outcome if isinstance(outcome, BaseException) and outcome is not error else None
+
+
+def _count(answers: Callable[[], int] | None) -> int:
+    """The answers the service has given so far, 0 if they are not counted."""
+    return answers() if answers is not None else 0
+
+
+def _expired(error: Driver2KPError) -> bool:
+    """Whether ``error`` is a 401: the bearer token may have expired."""
+    return isinstance(error, AuthenticationError) and error.status == 401
+
+
+def _asked(error: Driver2KPError, outcome: Outcome) -> float | None:
+    """The delay the service asked for: a 429's, or a 503's ``Retry-After``."""
+    if isinstance(error, RateLimitError):
+        return error.retry_after
+    if isinstance(outcome, httpx.Response) and outcome.status_code == 503:
+        return parse_retry_after(outcome.headers.get("Retry-After"))
+    return None
+
+
 def _wait_out(
     asked: float | None,
     waits: Iterator[float],
@@ -422,7 +455,7 @@ def _wait_out(
     fits), and no wait goes past the ``outage`` patience left. With ``answers``
     (a 503's ``Retry-After``), only the next backoff is waited first: when the
     service has given more than ``heard`` answers by then, it answered others
-    since the attempt went out, and the 503 was a gateway's noise, not an outage.
+    meanwhile, and the 503 was a gateway's noise, not an outage.
     """
     wait = asked if asked is not None else min(next(waits), left / 2)
     if outage is not None:
@@ -464,10 +497,14 @@ def call_flow(
 
     ``answers`` counts the answers the service has given any call (its gate
     counts them). A 503's ``Retry-After`` says how long the service will be
-    away; when it answered other calls between the attempt going out and the
-    end of the backoff's first wait, it is not away, and the 503 was a
-    gateway's noise (R13): the call tries again then instead of waiting the
-    rest. A 429's ``Retry-After`` is always waited.
+    away; when it answered other calls since the call's previous attempt
+    ended (or, for its first, went out) and up to the end of the backoff's
+    first wait, it is not away, and the 503 was a gateway's noise (R13): the
+    call tries again then instead of waiting the rest. Counting from the
+    previous attempt's end takes in the wait before this one: a search retried
+    after a 429 near the end of a bulk run, when few others are still out,
+    knows the service answered them meanwhile. A 429's ``Retry-After`` is
+    always waited.
     """
     step = step or call.step
     attempts = 0
@@ -475,6 +512,8 @@ def call_flow(
     refused: str | None = None
     last: Driver2KPError | None = None
     waits = retry.backoff_waits()
+    heard: int | None = None
+    forgiven = 0  # failures that were noise, waited without making the waits grow
     patience = timeouts.patience
     while True:
         if authorize and token is None:
@@ -486,7 +525,8 @@ def call_flow(
         if deadline.left() <= 0:
             raise deadline_error(call, deadline, step=step, attempts=attempts, last=last) from last
         started = time.monotonic()
-        heard = answers() if answers is not None else 0  # answers given before it went out
+        # Answers given before it went out (after a failure: since that failure).
+        heard = _count(answers) if heard is None else heard
         outcome = yield Send(timeouts.per_attempt, attempts + 1, token)
         if isinstance(outcome, Expired | Unanswered):  # the shell stopped waiting
             raise _stopped(
@@ -504,35 +544,39 @@ def call_flow(
         if error is None:
             assert isinstance(outcome, httpx.Response)
             return outcome
-        cause = outcome if isinstance(outcome, BaseException) and outcome is not error else None
-        expired = isinstance(error, AuthenticationError) and error.status == 401
-        if authorize and expired and refused is None:
+        if authorize and _expired(error) and refused is None:
             refused, token = token, None  # the token may have expired: one new, one repeat
+            heard = None  # the token's answer is not another call's
             continue
-        capped = retry.attempts is not None and attempts >= retry.attempts
-        if capped or not _retryable(call, outcome, error):
-            raise error from cause
+        if retry.capped(attempts) or not _retryable(call, outcome, error):
+            raise error from _cause(outcome, error)
         last = error
         silent = silence() if silence is not None and patience is not None else 0.0
         if patience is not None and 0 < patience <= silent:
             raise down_error(
                 call, silent_for=silent, patience=patience, attempts=attempts, last=error
             ) from error
-        # The server's delay is waited as given: no jitter shortens it.
-        asked = error.retry_after if isinstance(error, RateLimitError) else None
-        if asked is None and isinstance(outcome, httpx.Response) and outcome.status_code == 503:
-            asked = parse_retry_after(outcome.headers.get("Retry-After"))
+        asked = _asked(error, outcome)  # waited as given: no jitter shortens it
         left = deadline.left()
         if asked is not None and asked >= left:
             raise deadline_error(
                 call, deadline, step=step, attempts=attempts, last=error, retry_after=asked
             ) from error
+        # Answers from here on are others': this attempt's own is counted already.
+        seen = _count(answers)
+        refusal = isinstance(error, RateLimitError)  # a 429: always waited
+        noise = seen > heard and not refusal and forgiven < NOISE_RETRIES
+        forgiven += noise
         if retry.wait:
-            outage = patience - silent if patience is not None and silent > 0 else None
-            a_503 = asked is not None and not isinstance(error, RateLimitError)
             yield from _wait_out(
-                asked, waits, left, outage=outage, answers=answers if a_503 else None, heard=heard
+                asked,
+                retry.backoff_waits() if noise else waits,  # noise does not make waits grow
+                left,
+                outage=patience - silent if patience is not None and silent > 0 else None,
+                answers=answers if asked is not None and not refusal else None,
+                heard=heard,
             )
+        heard = seen
 
 
 Instruction: TypeAlias = Authorize | Send | Sleep

@@ -101,10 +101,11 @@ class RetryPolicy:
     ``Retry(timeout=...)`` does. Waits grow exponentially from ``initial_wait``
     (times 2 per retry, at most ``max_wait``) with full jitter: each wait is
     random between 0 and that value. A ``Retry-After`` from the server is waited
-    as given instead; one longer than the time left ends the call at once. (A
-    503's is cut short when the service answers other calls during the first
-    backoff wait: a gateway's lone 503 is noise, not an outage.) All
-    in seconds. ``attempts``, off by default, caps the tries (the first one
+    as given instead; one longer than the time left ends the call at once. A
+    failure while the service answers other calls is noise, not an outage
+    (R13): a 503's ``Retry-After`` is then cut short to the first backoff
+    wait, and a call's first two such failures do not make its waits grow.
+    All in seconds. ``attempts``, off by default, caps the tries (the first one
     included) below what the deadline allows.
 
     >>> RetryPolicy()
@@ -121,6 +122,10 @@ class RetryPolicy:
     max_wait: float = attrs.field(default=30.0, validator=_positive)
     wait: bool = True
     """Whether to sleep at all; ``False`` retries at once (test suites)."""
+
+    def capped(self, attempts: int) -> bool:
+        """Whether ``attempts`` tries (the first included) are all ``attempts`` allows."""
+        return self.attempts is not None and attempts >= self.attempts
 
     def backoff_waits(self) -> Iterator[float]:
         """The exponential, fully jittered waits between attempts (backoff's generators)."""

@@ -172,3 +172,40 @@ async def test_a_token_fetch_cancelled_by_closing_does_not_jam_the_next_fetch() 
     assert customer_again.customer_number == "74050"
     assert client._gate_state.in_flight == 0
     await http.aclose()
+
+
+def _failing_once() -> httpx.MockTransport:
+    """KP answers 502 to the first request, then the person."""
+    answers = iter([httpx.Response(502), httpx.Response(200, json=person())])
+    return httpx.MockTransport(lambda _: next(answers))
+
+
+def _joins(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each waiter that joins a gate's queue is a retry."""
+    joined: list[bool] = []
+    join = GateState.join
+
+    def spy(self: GateState, waiter: object, *, retry: bool = False) -> None:
+        joined.append(retry)
+        join(self, waiter, retry=retry)
+
+    monkeypatch.setattr(GateState, "join", spy)
+    return joined
+
+
+RETRYING = attrs.evolve(SETTINGS, retry=RetryPolicy(attempts=2, wait=False))
+
+
+def test_a_retry_queues_at_the_gate_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = _joins(monkeypatch)
+    with KPClient(RETRYING, transport=_failing_once()) as kp:
+        kp.get_person("KP-0012345")
+    assert joined == [False, True]
+
+
+@pytest.mark.anyio
+async def test_an_async_retry_queues_at_the_gate_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = _joins(monkeypatch)
+    async with AsyncKPClient(RETRYING, transport=_failing_once()) as kp:
+        await kp.get_person("KP-0012345")
+    assert joined == [False, True]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import logging
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,7 @@ from driver2_kp import (
 from driver2_kp._deadline import Expired
 from driver2_kp._gate import Unanswered
 from driver2_kp._http import (
+    NOISE_RETRIES,
     Authorize,
     Call,
     ErrorBody,
@@ -329,6 +331,25 @@ def test_a_503s_retry_after_waited_in_two_parts_is_told_as_one_countdown() -> No
     assert told == [12.0, 11.5]  # what a progress report shows: not "retry in 0.5 s", then 11.5
 
 
+@pytest.mark.usefixtures("full_jitter_picks_its_ceiling")
+@pytest.mark.parametrize(
+    ("others_answered_after", "sleeps"),
+    [(0.5, [1.0, 0.5]), (None, [1.0, 0.5, 11.5])],
+    ids=["during-the-429s-wait", "never"],
+)
+def test_answers_to_others_while_a_call_waited_before_its_503_make_the_503_noise(
+    others_answered_after: float | None, sleeps: list[float]
+) -> None:
+    # Near the end of a bulk run, few calls are still out: the last of them came while
+    # this one waited out its 429, and it is known that the service answers.
+    clock = FakeClock(1000.0)
+    answers = answered_by_others(clock, after=others_answered_after)
+    outcomes = [status(429, retry_after="1"), status(503, retry_after="12"), ok()]
+    run = drive(GET, outcomes, clock=clock, retry=RetryPolicy(initial_wait=0.5), answers=answers)
+    assert run.sleeps == sleeps
+    assert run.response is not None
+
+
 def test_a_429s_retry_after_is_waited_whatever_the_service_answers_others() -> None:
     clock = FakeClock(1000.0)
     answers = answered_by_others(clock, after=0.0)
@@ -380,6 +401,25 @@ def test_backoff_ceilings_double_from_initial_wait_up_to_max_wait(
     policy = RetryPolicy(attempts=7, initial_wait=0.5, max_wait=5.0)
     run = drive(GET, [status(502)] * 7, retry=policy, timeouts=Timeouts(deadline=1000.0))
     assert run.sleeps == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+@pytest.mark.usefixtures("full_jitter_picks_its_ceiling")
+@pytest.mark.parametrize(
+    ("answered", "sleeps"),
+    [(True, [0.5, 0.5, 0.5, 1.0, 2.0]), (False, [0.5, 1.0, 2.0, 4.0, 5.0])],
+    ids=["noise", "failing"],
+)
+def test_noise_does_not_make_the_waits_grow_for_the_first_noise_retries(
+    answered: bool, sleeps: list[float]
+) -> None:
+    # While others are answered, a 502 is noise: its first NOISE_RETRIES waits start
+    # over. A request that keeps failing backs off as usual after them.
+    assert NOISE_RETRIES == 2
+    others = itertools.count()  # each look finds one more answer given to others
+    answers = others.__next__ if answered else lambda: 0
+    policy = RetryPolicy(attempts=6, initial_wait=0.5, max_wait=5.0)
+    run = drive(GET, [status(502)] * 6, retry=policy, answers=answers)
+    assert run.sleeps == sleeps
 
 
 def test_wait_false_retries_without_any_sleep() -> None:

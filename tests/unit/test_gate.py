@@ -79,6 +79,26 @@ def test_callers_are_let_through_in_the_order_they_came() -> None:
     assert state.turn(first) == 0
 
 
+def test_a_retry_queues_ahead_of_first_attempts_and_behind_earlier_retries() -> None:
+    state, _ = gate(2)  # a limit of 1
+    first, second, retry, later_retry = object(), object(), object(), object()
+    state.join(first)
+    state.join(second)
+    state.join(retry, retry=True)
+    state.join(later_retry, retry=True)
+    assert state.turn(retry) == 0  # its call queued once already: it goes next
+    assert state.turn(first) == state.turn(later_retry) == math.inf
+    state.leave(retry)
+    assert state.turn(later_retry) == 0
+    state.leave(later_retry)
+    assert state.turn(first) == 0  # then the first attempts, in the order they came
+    state.leave(first)
+    state.join(third := object())
+    state.join(last_retry := object(), retry=True)
+    assert state.turn(last_retry) == 0  # no retry is left ahead of it
+    assert state.turn(second) == state.turn(third) == math.inf
+
+
 def test_the_limit_never_grows_beyond_the_bound() -> None:
     state, _ = gate(4)
     for _ in range(50):  # rounds at full use, all answered
@@ -644,3 +664,23 @@ async def test_a_cancelled_waiting_task_leaves_no_place_in_the_queue() -> None:
     slot = await shell.acquire(Deadline.after(1.0))  # the gate is free: no wait at all
     assert shell.state.in_flight == 1
     shell.release(slot)
+
+
+@pytest.mark.anyio
+async def test_a_waiting_retry_is_let_through_before_first_attempts_that_came_earlier() -> None:
+    shell = AsyncGate(GateState(2))  # a limit of 1
+    held = await shell.acquire(Deadline.after(HANG_GUARD))
+    order: list[str] = []
+
+    async def caller(name: str, *, retry: bool) -> None:
+        slot = await shell.acquire(Deadline.after(HANG_GUARD), retry=retry)
+        order.append(name)
+        shell.release(slot)
+
+    waiting = [asyncio.ensure_future(caller("first attempt", retry=False))]
+    await asyncio.sleep(0)
+    waiting.append(asyncio.ensure_future(caller("retry", retry=True)))
+    await asyncio.sleep(0)
+    shell.release(held)
+    await asyncio.gather(*waiting)
+    assert order == ["retry", "first attempt"]
